@@ -1,0 +1,2 @@
+/** The simulated host: physical memory with use-after-free detection, the mm, MMU notifiers. */
+package org.pfncache.host;

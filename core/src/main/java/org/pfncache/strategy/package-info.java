@@ -1,0 +1,2 @@
+/** The built-in invalidation strategies: RWLOCK, RWLOCK with try-lock, SRCU and SEQCOUNT. */
+package org.pfncache.strategy;

@@ -1,0 +1,135 @@
+package org.pfncache.sync;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import org.pfncache.LockKind;
+import org.pfncache.guard.ContextGuard;
+import org.pfncache.guard.Guard;
+
+/**
+ * An exclusive kernel lock with R13 behaviour. Subclasses decide two things: whether an
+ * acquisition counts as might-sleep ({@link #sleeping()}) and whether holding the lock makes the
+ * holder atomic ({@link #atomic()}). The lock word is one int: 0 free, 1 held.
+ *
+ * <p>Ordering: the acquiring CAS has acquire semantics and {@link #unlock()} is a release store;
+ * they pair with each other, so everything written under the lock happens-before the next holder's
+ * critical section. Nothing stronger is needed: no thread reads data protected by the lock without
+ * holding it.
+ */
+public abstract class KernelLock {
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(KernelLock.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final String name;
+    final Guard guard;
+    private final boolean tracking;
+    @SuppressWarnings("unused") // accessed through STATE
+    private volatile int state;
+    /** Written by the holder only, read for diagnostics and ownership checks. */
+    private Thread owner;
+
+    KernelLock(String name, Guard guard) {
+        this.name = requireName(name);
+        this.guard = guard == null ? Guard.processDefault() : guard;
+        this.tracking = this.guard.tracking();
+    }
+
+    static String requireName(String name) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("lock name must be non-blank, got " + (name == null ? "null" : "'" + name + "'"));
+        }
+        return name;
+    }
+
+    /** A {@code spinlock_t} or a {@code raw_spinlock_t}, as the kind says. */
+    public static KernelLock of(LockKind kind, String name, Guard guard) {
+        return switch (kind) {
+            case SPINLOCK -> new SpinLock(name, guard);
+            case RAW_SPINLOCK -> new RawSpinLock(name, guard);
+        };
+    }
+
+    public final String name() {
+        return name;
+    }
+
+    /** True when an acquisition counts as might-sleep in this lock's domain. */
+    public abstract boolean sleeping();
+
+    /** True when holding this lock disables preemption. */
+    public abstract boolean atomic();
+
+    public final void lock() {
+        lock(null);
+    }
+
+    /** Takes the lock; {@code site} is recorded in the held-lock list that reports print. */
+    public final void lock(String site) {
+        if (tracking && sleeping()) {
+            guard.mightSleep(name);
+        }
+        // Acquire CAS: pairs with the setRelease in unlock() (see class comment).
+        if (!STATE.weakCompareAndSetAcquire(this, 0, 1)) {
+            int step = 0;
+            do {
+                step = Backoff.pause(step);
+            } while ((int) STATE.getOpaque(this) != 0 || !STATE.weakCompareAndSetAcquire(this, 0, 1));
+        }
+        owner = Thread.currentThread();
+        if (tracking) {
+            ContextGuard.acquired(this, name, site, atomic());
+        }
+    }
+
+    /** Never sleeps, so it never counts as might-sleep (rt_spin_trylock, mutex_trylock). */
+    public final boolean tryLock() {
+        return tryLock(null);
+    }
+
+    public final boolean tryLock(String site) {
+        // Acquire CAS, pairs with the setRelease in unlock().
+        if ((int) STATE.getOpaque(this) != 0 || !STATE.compareAndSet(this, 0, 1)) {
+            return false;
+        }
+        owner = Thread.currentThread();
+        if (tracking) {
+            ContextGuard.acquired(this, name, site, atomic());
+        }
+        return true;
+    }
+
+    public final void unlock() {
+        if (owner != Thread.currentThread()) {
+            throw new IllegalMonitorStateException(kindName() + " '" + name + "' unlocked by "
+                    + Thread.currentThread().getName() + ", which does not hold it");
+        }
+        owner = null;
+        if (tracking) {
+            ContextGuard.released(this, atomic());
+        }
+        // Release store: pairs with the acquire CAS in lock()/tryLock().
+        STATE.setRelease(this, 0);
+    }
+
+    public final boolean isLocked() {
+        return (int) STATE.getOpaque(this) != 0;
+    }
+
+    public final boolean isHeldByCurrentThread() {
+        return owner == Thread.currentThread();
+    }
+
+    abstract String kindName();
+
+    @Override
+    public String toString() {
+        return kindName() + "(" + name + ")";
+    }
+}
