@@ -1,0 +1,61 @@
+package org.pfncache;
+
+import org.pfncache.host.KernelMapping;
+
+/**
+ * One immutable state of a cache: everything check() reads, published by a single reference so
+ * that a reader can never see the gpa of one refresh and the khva of another (I1). Each valid
+ * state carries its invalid twin, so that invalidation publishes {@code valid = false} without
+ * allocating.
+ */
+final class CacheState {
+    static final CacheState INITIAL = new CacheState(false, false, PfnCache.INVALID_GPA, PfnCache.BAD_HVA, 0, -1, null, 0);
+
+    final boolean active;
+    final boolean valid;
+    final long gpa;
+    /** The hva including the page offset, or {@link PfnCache#BAD_HVA}. */
+    final long uhva;
+    final long generation;
+    /** -1 (KVM_PFN_ERR_FAULT) when there is none. */
+    final long pfn;
+    final KernelMapping mapping;
+    final KhvaImpl khva;
+    final int offset;
+    final CacheState invalid;
+
+    private CacheState(boolean active, boolean valid, long gpa, long uhva, long generation, long pfn,
+                       KernelMapping mapping, int offset) {
+        this.active = active;
+        this.valid = valid;
+        this.gpa = gpa;
+        this.uhva = uhva;
+        this.generation = generation;
+        this.pfn = pfn;
+        this.mapping = mapping;
+        this.offset = offset;
+        this.khva = mapping == null ? null : new KhvaImpl(mapping, offset);
+        this.invalid = valid
+                ? new CacheState(active, false, gpa, uhva, generation, pfn, mapping, offset)
+                : this;
+    }
+
+    static CacheState of(boolean active, boolean valid, long gpa, long uhva, long generation, long pfn,
+                         KernelMapping mapping) {
+        int offset = uhva == PfnCache.BAD_HVA ? 0 : (int) (uhva & (PfnCache.PAGE_SIZE - 1));
+        return new CacheState(active, valid, gpa, uhva, generation, pfn, mapping, offset);
+    }
+
+    CacheState withActive(boolean a) {
+        return of(a, valid && a, gpa, uhva, generation, pfn, mapping);
+    }
+
+    /** Same location, no mapping: the failure state of R4 and the deactivated state of R6. */
+    CacheState withoutMapping() {
+        return of(active, false, gpa, uhva, generation, -1, null);
+    }
+
+    long uhvaPage() {
+        return uhva == PfnCache.BAD_HVA ? PfnCache.BAD_HVA : uhva & ~(long) (PfnCache.PAGE_SIZE - 1);
+    }
+}

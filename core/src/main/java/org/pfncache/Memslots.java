@@ -1,0 +1,95 @@
+package org.pfncache;
+
+import java.util.Arrays;
+
+/**
+ * The Vm's memslots: gfn ranges mapped onto hva ranges, replaced as a whole on every change, which
+ * bumps {@link #generation()} (R11). Readers take one immutable {@link Snapshot} (the analogue of
+ * {@code kvm_memslots()} under kvm->srcu), so a generation and the slots it names are always seen
+ * together.
+ */
+public final class Memslots {
+    private static final int PAGE_SHIFT = 12;
+
+    /** One slot: gfns [baseGfn, baseGfn + npages) at hvas from userspaceAddr. */
+    record Slot(int id, long baseGfn, long npages, long userspaceAddr) {
+        boolean containsGfn(long gfn) {
+            return gfn >= baseGfn && gfn - baseGfn < npages;
+        }
+
+        boolean overlaps(long base, long n) {
+            return base < baseGfn + npages && baseGfn < base + n;
+        }
+    }
+
+    /** An immutable generation of the slots. */
+    record Snapshot(long generation, Slot[] slots) {
+        /** gfn_to_hva_memslot: the hva of gpa, or {@link PfnCache#BAD_HVA} when no slot covers it. */
+        long gpaToHva(long gpa) {
+            long gfn = gpa >>> PAGE_SHIFT;
+            for (Slot s : slots) {
+                if (s.containsGfn(gfn)) {
+                    return s.userspaceAddr + ((gfn - s.baseGfn) << PAGE_SHIFT) + (gpa & (PfnCache.PAGE_SIZE - 1));
+                }
+            }
+            return PfnCache.BAD_HVA;
+        }
+    }
+
+    private final Object updateLock = new Object();
+    /** Published whole; volatile so that a reader of the reference sees the slots it names (R11). */
+    private volatile Snapshot current = new Snapshot(0, new Slot[0]);
+
+    Memslots() {
+    }
+
+    /** Adds or replaces slot {@code id}; generation++. Overlap with another slot is refused. */
+    public void set(int id, long baseGfn, long npages, long userspaceAddr) {
+        if (id < 0) {
+            throw new IllegalArgumentException("memslot id must be >= 0, got " + id);
+        }
+        if (baseGfn < 0 || npages <= 0 || baseGfn > (Long.MAX_VALUE >>> PAGE_SHIFT) - npages) {
+            throw new IllegalArgumentException("bad memslot gfn range: base_gfn 0x" + Long.toHexString(baseGfn)
+                    + ", npages " + npages);
+        }
+        if (userspaceAddr < 0 || (userspaceAddr & (PfnCache.PAGE_SIZE - 1)) != 0
+                || userspaceAddr > Long.MAX_VALUE - (npages << PAGE_SHIFT)) {
+            throw new IllegalArgumentException("memslot userspace_addr 0x" + Long.toHexString(userspaceAddr)
+                    + " must be page aligned and leave room for " + npages + " pages");
+        }
+        synchronized (updateLock) {
+            Snapshot old = current;
+            Slot[] next = Arrays.stream(old.slots()).filter(s -> s.id() != id).toArray(Slot[]::new);
+            for (Slot s : next) {
+                if (s.overlaps(baseGfn, npages)) {
+                    throw new IllegalArgumentException("memslot " + id + " [gfn 0x" + Long.toHexString(baseGfn)
+                            + ", +" + npages + ") overlaps memslot " + s.id() + " [gfn 0x"
+                            + Long.toHexString(s.baseGfn()) + ", +" + s.npages() + ")");
+                }
+            }
+            next = Arrays.copyOf(next, next.length + 1);
+            next[next.length - 1] = new Slot(id, baseGfn, npages, userspaceAddr);
+            current = new Snapshot(old.generation() + 1, next);
+        }
+    }
+
+    /** Deletes slot {@code id}; generation++. An unknown id is refused. */
+    public void delete(int id) {
+        synchronized (updateLock) {
+            Snapshot old = current;
+            Slot[] next = Arrays.stream(old.slots()).filter(s -> s.id() != id).toArray(Slot[]::new);
+            if (next.length == old.slots().length) {
+                throw new IllegalArgumentException("no memslot with id " + id);
+            }
+            current = new Snapshot(old.generation() + 1, next);
+        }
+    }
+
+    public long generation() {
+        return current.generation();
+    }
+
+    Snapshot snapshot() {
+        return current;
+    }
+}

@@ -1,0 +1,489 @@
+package org.pfncache;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.pfncache.guard.ContextGuard;
+import org.pfncache.host.KernelMapping;
+import org.pfncache.host.MmuNotifierRange;
+import org.pfncache.sync.Mutex;
+
+/**
+ * {@code struct gfn_to_pfn_cache}: a guest address translated to a host page and mapped for the
+ * kernel, kept valid by MMU-notifier invalidation (semantics.md section 2).
+ *
+ * <p>Protocol overview. The cache's state is one immutable {@link CacheState} published through
+ * {@link #state}; it changes only with the strategy's write side held and, for activation,
+ * refresh and deactivation, with {@code refresh_lock} held too. Readers (R7) enter the strategy's
+ * read section, load the state with acquire, run check() (R3) on it and use its khva. Refresh (R4,
+ * R5) marks the state invalid, drops the write side to fault and map the page (both may sleep),
+ * retakes it and publishes only if no invalidation ran or is running
+ * ({@code mmu_notifier_retry_cache}). Old mappings are handed to the strategy's
+ * {@link CacheProtection#retire}, which unmaps them once no reader can hold them.
+ */
+public final class PfnCache {
+    public static final int PAGE_SIZE = 4096;
+    public static final long INVALID_GPA = -1L;
+    /** KVM_HVA_ERR_BAD. */
+    static final long BAD_HVA = -1L;
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(PfnCache.class, "state", CacheState.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final Vm vm;
+    private final String name;
+    private final InvalidationStrategy strategy;
+    final CacheProtection protection;
+    private final Mutex refreshLock;
+    final RevocationTarget target = new Target();
+    /** Written with the write side held (setRelease), read by readers with getAcquire. */
+    @SuppressWarnings("unused") // accessed through STATE
+    private volatile CacheState state = CacheState.INITIAL;
+    /** On the Vm's gpc_list; guarded by gpc_lock. */
+    boolean listed;
+
+    PfnCache(Vm vm, String name, InvalidationStrategy strategy, CacheProtection protection) {
+        this.vm = vm;
+        this.name = name;
+        this.strategy = strategy;
+        this.protection = protection;
+        this.refreshLock = new Mutex(name + "->refresh_lock", vm.guard());
+    }
+
+    // ---- state accessors: the names say the ordering (lv: load-acquire, so: store-release) ----
+
+    /** Acquire: pairs with {@link #soState}, so a reader sees the page contents and fields published with it (I1, I2). */
+    private CacheState lvState() {
+        return (CacheState) STATE.getAcquire(this);
+    }
+
+    /** Release, with the write side held: pairs with {@link #lvState}. */
+    private void soState(CacheState s) {
+        STATE.setRelease(this, s);
+    }
+
+    // ---- R1, R2: activation ----
+
+    /** kvm_gpc_activate (R1). */
+    public void activate(long gpa, int len) {
+        if (gpa == INVALID_GPA) {
+            throw new IllegalArgumentException("activate: gpa is INVALID_GPA; use activateHva for an hva-based cache");
+        }
+        if (gpa < 0) {
+            throw new IllegalArgumentException("activate: bad gpa 0x" + Long.toHexString(gpa));
+        }
+        activate(gpa, BAD_HVA, len);
+    }
+
+    /** kvm_gpc_activate_hva (R2). */
+    public void activateHva(long uhva, int len) {
+        if (uhva < 0) {
+            throw new IllegalArgumentException("activateHva: bad hva 0x" + Long.toHexString(uhva));
+        }
+        activate(INVALID_GPA, uhva, len);
+    }
+
+    private void activate(long gpa, long uhva, int len) {
+        requireLen(gpa, uhva, len, "activate");
+        vm.ensureOpen();
+        ContextGuard.enterOperation(vm.guard());
+        refreshLock.lock("kvm_gpc_activate");
+        try {
+            if (!lvState().active) {
+                // R1: add to gpc_list before setting active, so that a concurrent refresh cannot
+                // map a page before invalidations can reach this cache.
+                vm.addToList(this);
+                protection.writeLock();
+                try {
+                    soState(lvState().withActive(true));
+                } finally {
+                    protection.writeUnlock();
+                }
+            }
+            refreshLocked(gpa, uhva);
+        } finally {
+            refreshLock.unlock();
+            ContextGuard.exitOperation();
+        }
+    }
+
+    // ---- R4, R5: refresh ----
+
+    /** kvm_gpc_refresh (R4). */
+    public void refresh(int len) {
+        vm.ensureOpen();
+        ContextGuard.enterOperation(vm.guard());
+        refreshLock.lock("kvm_gpc_refresh");
+        try {
+            CacheState s = lvState();
+            requireLen(s.gpa, s.uhva, len, "refresh");
+            if (!s.active) {
+                throw new IllegalStateException("refresh: cache " + name + " is not active");
+            }
+            // A cache is gpa-based or hva-based, not both; a gpa-based one recomputes its hva.
+            refreshLocked(s.gpa, s.gpa == INVALID_GPA ? s.uhva : BAD_HVA);
+        } finally {
+            refreshLock.unlock();
+            ContextGuard.exitOperation();
+        }
+    }
+
+    /** __kvm_gpc_refresh, with refresh_lock held. */
+    private void refreshLocked(long gpa, long uhva) {
+        KernelMapping retired = null;
+        RuntimeException failure = null;
+        protection.writeLock();
+        try {
+            CacheState old = lvState();
+            if (!old.active) {
+                throw new IllegalStateException("refresh: cache " + name + " is not active");
+            }
+            long generation = old.generation;
+            long newUhva;
+            if (gpa == INVALID_GPA) {
+                newUhva = uhva;
+            } else {
+                Memslots.Snapshot slots = vm.memslots().snapshot();
+                if (old.gpa != gpa || old.generation != slots.generation() || old.uhva == BAD_HVA) {
+                    generation = slots.generation();
+                    newUhva = slots.gpaToHva(gpa);
+                } else {
+                    newUhva = (old.uhva & ~(long) (PAGE_SIZE - 1)) | (gpa & (PAGE_SIZE - 1));
+                }
+            }
+            CacheState next;
+            if (newUhva == BAD_HVA) {
+                next = CacheState.of(true, false, gpa, BAD_HVA, generation, -1, null);
+                failure = new PfnCacheFaultException("refresh: no memslot covers gpa 0x" + Long.toHexString(gpa));
+            } else if (!old.valid || pageOf(newUhva) != old.uhvaPage()) {
+                // Not valid, or the hva moved: look the page up again (R5).
+                try {
+                    next = hvaToPfnRetry(old, gpa, newUhva, generation);
+                } catch (PfnCacheFaultException e) {
+                    next = CacheState.of(true, false, gpa, newUhva, generation, -1, null);
+                    failure = e;
+                }
+            } else {
+                // Still valid and on the same page: only the offset may have changed.
+                next = CacheState.of(true, true, gpa, newUhva, generation, old.pfn, old.mapping);
+            }
+            soState(next);
+            if (old.mapping != null && next.mapping != old.mapping) {
+                retired = old.mapping;
+            }
+        } finally {
+            protection.writeUnlock();
+        }
+        // R4: unmap the old mapping only after dropping the write side (unmapping may sleep).
+        if (retired != null) {
+            retire(retired);
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /**
+     * hva_to_pfn_retry (R5), entered and left with the write side held; the write side is dropped
+     * around the fault and the map, which may sleep. Returns the state to publish.
+     */
+    private CacheState hvaToPfnRetry(CacheState old, long gpa, long uhva, long generation) {
+        // Invalidate before dropping the write side: the gpa/uhva below are new, so a concurrent
+        // check() must fail on valid alone.
+        CacheState pending = CacheState.of(true, false, gpa, uhva, generation, old.pfn, old.mapping);
+        soState(pending);
+        KernelMapping oldMapping = old.mapping;
+        long newPfn = -1;
+        KernelMapping newMapping = null;
+        int retries = 0;
+        long mmuSeq;
+        do {
+            // Snapshot the sequence; acquire is the smp_rmb() that keeps the page-table walk below
+            // from being satisfied before it (pairs with the release in Vm.invalidateRangeEnd, R9).
+            mmuSeq = vm.lvMmuInvalidateSeq();
+            protection.writeUnlock();
+            boolean ok = false;
+            try {
+                if (newPfn != -1) {
+                    // The previous attempt raced an invalidation: drop what it took.
+                    if (newMapping != oldMapping) {
+                        vm.memory().kunmap(newMapping);
+                    }
+                    vm.memory().put(newPfn);
+                    newPfn = -1;
+                    newMapping = null;
+                    if (++retries % 16 == 0) {
+                        Thread.yield(); // cond_resched()
+                    }
+                }
+                newPfn = vm.mm().getUserPage(uhva);
+                if (newPfn == -1) {
+                    throw new PfnCacheFaultException("refresh: hva 0x" + Long.toHexString(uhva)
+                            + " is not mapped in the host mm");
+                }
+                // Reuse the old mapping only if it maps this very allocation of the page.
+                newMapping = newPfn == old.pfn && oldMapping != null && !oldMapping.isStale()
+                        ? oldMapping : vm.memory().kmap(newPfn);
+                ok = true;
+            } finally {
+                if (!ok && newPfn != -1) {
+                    if (newMapping != null && newMapping != oldMapping) {
+                        vm.memory().kunmap(newMapping);
+                    }
+                    vm.memory().put(newPfn);
+                }
+                protection.writeLock();
+            }
+        } while (vm.mmuNotifierRetryCache(mmuSeq));
+        CacheState published = CacheState.of(true, true, gpa, uhva, generation, newPfn, newMapping);
+        // Drop the fault's reference: from here the MMU notifier protects the page, not a refcount.
+        vm.memory().put(newPfn);
+        return published;
+    }
+
+    // ---- R6: deactivation ----
+
+    /** kvm_gpc_deactivate (R6); idempotent. */
+    public void deactivate() {
+        ContextGuard.enterOperation(vm.guard());
+        refreshLock.lock("kvm_gpc_deactivate");
+        try {
+            CacheState old = lvState();
+            if (!old.active) {
+                return;
+            }
+            // Deactivate before leaving the list: invalidations must keep reaching the cache
+            // until no reader can use the mapping (R6).
+            protection.writeLock();
+            try {
+                soState(CacheState.of(false, false, old.gpa, old.uhva, old.generation, -1, null));
+            } finally {
+                protection.writeUnlock();
+            }
+            vm.removeFromList(this);
+            if (old.mapping != null) {
+                retire(old.mapping);
+            }
+        } finally {
+            refreshLock.unlock();
+            ContextGuard.exitOperation();
+        }
+    }
+
+    private void retire(KernelMapping m) {
+        protection.retire(() -> vm.memory().kunmap(m));
+    }
+
+    // ---- R3, R7: the read side ----
+
+    /** R3 on one state: active, valid, current memslot generation (gpa-based), and len fits. */
+    private boolean check(CacheState s, int len) {
+        return s.valid && s.active
+                && (s.gpa == INVALID_GPA || s.generation == vm.memslots().generation())
+                && len <= PAGE_SIZE - s.offset;
+    }
+
+    /** Enters the read section (read_lock / srcu_read_lock / read_seqcount_begin). */
+    public Section enter() {
+        return new SectionImpl(protection.readLock());
+    }
+
+    /** R7: enter, check, refresh on failure, call {@code reader} on the khva, leave. */
+    public <R> R read(int len, Function<Khva, R> reader) {
+        requireAccessLen(len);
+        Objects.requireNonNull(reader, "reader");
+        for (;;) {
+            long token = protection.readLock();
+            boolean checked = false;
+            R result = null;
+            boolean done = false;
+            try {
+                CacheState s = lvState();
+                if (check(s, len)) {
+                    checked = true;
+                    result = reader.apply(s.khva);
+                    // An optimistic section that raced a writer re-runs the reader.
+                    done = protection.readValidate(token);
+                }
+            } finally {
+                protection.readUnlock(token);
+            }
+            if (done) {
+                return result;
+            }
+            if (!checked) {
+                refresh(len);
+            }
+        }
+    }
+
+    /** R7 for writes into the page. */
+    public void write(int len, Consumer<Khva> writer) {
+        Objects.requireNonNull(writer, "writer");
+        read(len, k -> {
+            writer.accept(k);
+            return null;
+        });
+    }
+
+    public boolean isActive() {
+        return lvState().active;
+    }
+
+    public boolean isValid() {
+        return lvState().valid;
+    }
+
+    public long gpa() {
+        return lvState().gpa;
+    }
+
+    public long uhva() {
+        return lvState().uhva;
+    }
+
+    /** The cached pfn, -1 when there is none. */
+    public long pfn() {
+        return lvState().pfn;
+    }
+
+    public InvalidationStrategy strategy() {
+        return strategy;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String toString() {
+        CacheState s = lvState();
+        return "PfnCache(" + name + ", " + strategy.name() + ", active=" + s.active + ", valid=" + s.valid
+                + ", gpa=0x" + Long.toHexString(s.gpa) + ", uhva=0x" + Long.toHexString(s.uhva) + ", pfn=" + s.pfn + ")";
+    }
+
+    // ---- helpers ----
+
+    private static long pageOf(long hva) {
+        return hva & ~(long) (PAGE_SIZE - 1);
+    }
+
+    private static void requireAccessLen(int len) {
+        if (len < 1 || len > PAGE_SIZE) {
+            throw new IllegalArgumentException("bad len " + len + ": must be in [1, " + PAGE_SIZE + "]");
+        }
+    }
+
+    /** kvm_gpc_is_valid_len: len must fit in the page from the offset of the gpa (or hva). */
+    private static void requireLen(long gpa, long uhva, int len, String op) {
+        requireAccessLen(len);
+        long addr = gpa != INVALID_GPA ? gpa : uhva;
+        int offset = addr == BAD_HVA ? 0 : (int) (addr & (PAGE_SIZE - 1));
+        if (offset + len > PAGE_SIZE) {
+            throw new IllegalArgumentException(op + ": bad len " + len + " at page offset " + offset
+                    + " (0x" + Long.toHexString(addr) + "): it leaves the " + PAGE_SIZE + "-byte page");
+        }
+    }
+
+    /** The invalidation view of this cache (R8). */
+    private final class Target implements RevocationTarget {
+        @Override
+        public boolean mayCover(long start, long end) {
+            long u = lvState().uhva;
+            return u != BAD_HVA && u >= start && u < end;
+        }
+
+        @Override
+        public boolean coveredBy(long start, long end) {
+            CacheState s = lvState();
+            return s.valid && s.pfn != -1 && s.uhva >= start && s.uhva < end;
+        }
+
+        @Override
+        public void clearValid() {
+            soState(lvState().invalid);
+        }
+    }
+
+    /** The kernel-shaped read section. Not thread-safe: one thread enters, checks, uses and closes it. */
+    public interface Section extends AutoCloseable {
+        /** kvm_gpc_check (R3). */
+        boolean check(int len);
+
+        /** The mapping at the cache's offset; only after {@link #check} returned true. */
+        Khva khva();
+
+        /** False when an optimistic section raced an invalidation: discard what it read. */
+        boolean validate();
+
+        /** read_unlock / srcu_read_unlock; idempotent. */
+        @Override
+        void close();
+    }
+
+    private final class SectionImpl implements Section {
+        private final long token;
+        private CacheState checked;
+        private boolean closed;
+
+        SectionImpl(long token) {
+            this.token = token;
+        }
+
+        private void ensureOpen(String op) {
+            if (closed) {
+                throw new IllegalStateException(op + " on a closed section of cache " + name);
+            }
+        }
+
+        @Override
+        public boolean check(int len) {
+            ensureOpen("check()");
+            requireAccessLen(len);
+            CacheState s = lvState();
+            boolean ok = PfnCache.this.check(s, len);
+            checked = ok ? s : null;
+            return ok;
+        }
+
+        @Override
+        public Khva khva() {
+            ensureOpen("khva()");
+            if (checked == null) {
+                throw new IllegalStateException("khva() of cache " + name + " without a successful check()");
+            }
+            return checked.khva;
+        }
+
+        @Override
+        public boolean validate() {
+            ensureOpen("validate()");
+            return protection.readValidate(token);
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                checked = null;
+                protection.readUnlock(token);
+            }
+        }
+    }
+
+    // ---- used by Vm ----
+
+    /** The part of R8 that concerns this cache; gpc_lock held by the caller. */
+    CacheProtection.Revocation revoke(MmuNotifierRange range) {
+        return protection.revoke(target, range);
+    }
+}
