@@ -1,0 +1,67 @@
+package org.pfncache.contract;
+
+import java.util.concurrent.Semaphore;
+import org.pfncache.GuardPolicy;
+import org.pfncache.InvalidationStrategy;
+import org.pfncache.LockKind;
+import org.pfncache.PfnCache;
+import org.pfncache.PreemptionModel;
+import org.pfncache.Vm;
+
+/**
+ * A Vm with one mapped region and one memslot over it: gfn i is at hva {@link #HVA} + i pages.
+ * Each page holds a signature at offset {@link #SIG_OFFSET} so that a reader can tell which page it
+ * read (used to prove "no data from another page").
+ */
+public final class Fixture implements AutoCloseable {
+    public static final long HVA = 0x7f00_0000_0000L;
+    public static final int PAGES = 16;
+    public static final int SIG_OFFSET = 8;
+    public static final int PAGE = PfnCache.PAGE_SIZE;
+
+    public final Vm vm;
+    /** Released once for every guard report of the Vm, so tests can wait for reports without sleeping. */
+    public final Semaphore reports = new Semaphore(0);
+
+    public Fixture(InvalidationStrategy s) {
+        this(s, PreemptionModel.NONE, LockKind.SPINLOCK, GuardPolicy.THROW);
+    }
+
+    public Fixture(InvalidationStrategy s, PreemptionModel m, LockKind k, GuardPolicy p) {
+        vm = Vm.builder().strategy(s).preemption(m).notifierLock(k).guardPolicy(p)
+                .guardListener(r -> reports.release()).physicalPages(256).build();
+        vm.mm().mmap(HVA, (long) PAGES * PAGE);
+        vm.memslots().set(0, 0, PAGES, HVA);
+        for (int i = 0; i < PAGES; i++) {
+            writeSignature(i);
+        }
+    }
+
+    public static long signature(int page) {
+        return 0x5157_0000_0000L | page;
+    }
+
+    public static long hva(int page) {
+        return HVA + (long) page * PAGE;
+    }
+
+    public static long gpa(int page) {
+        return (long) page * PAGE;
+    }
+
+    public void writeSignature(int page) {
+        vm.mm().writeLong(hva(page) + SIG_OFFSET, signature(page));
+    }
+
+    /** A cache of the Vm's default strategy, activated on {@code page} with len 16. */
+    public PfnCache cacheOn(int page) {
+        PfnCache c = vm.newCache();
+        c.activate(gpa(page), 16);
+        return c;
+    }
+
+    @Override
+    public void close() {
+        vm.close();
+    }
+}
