@@ -25,33 +25,35 @@ public interface CacheProtection {
 
     /**
      * The cache's part of {@code invalidate_range_start} (R8), called with the Vm's
-     * {@code gpc_lock} held, so it must not sleep unless the lock kinds allow it. On return with
-     * {@link Revocation#DONE} no reader may use the old mapping any more; with
-     * {@link Revocation#PENDING} the Vm calls {@link #awaitRevoked} after dropping gpc_lock.
+     * {@code gpc_lock} held for each cache whose hva may lie in the range, so it must not sleep
+     * unless the lock kinds allow it. A strategy that drains readers either has drained them on
+     * return, or leaves the wait to an {@link InvalidationParticipant} it shares through
+     * {@link ProtectionContext#shared}, which the Vm runs after dropping gpc_lock.
      */
     Revocation revoke(RevocationTarget target, MmuNotifierRange range);
 
-    /** Completes a {@link Revocation#PENDING} revocation outside gpc_lock: DONE or, if non-blockable, RETRY. */
-    default Revocation awaitRevoked(boolean blockable) {
-        return Revocation.DONE;
+    /**
+     * Called with the write side held whenever the cache stops publishing a valid mapping of the
+     * page at {@code uhva} (invalidation, refresh, deactivation). A strategy whose readers are not
+     * excluded by the write side uses it to remember that readers may still hold that page.
+     */
+    default void unpublished(long uhva) {
     }
 
     /**
-     * Disposes of an old mapping that is no longer published (R4, R6): runs {@code unmap} now if
-     * no reader can still hold it, or after readers are gone (a grace period).
+     * Disposes of an old mapping (of the page at {@code uhva}) that is no longer published (R4,
+     * R6): runs {@code unmap} now if no reader can still hold it, or once readers are gone.
      */
-    void retire(Runnable unmap);
+    void retire(long uhva, Runnable unmap);
 
     /** Releases the protection's resources (the cache is deactivated and the Vm closing). */
     default void close() {
     }
 
-    /** The outcome of {@link #revoke}. */
+    /** The outcome of {@link #revoke} and {@link InvalidationParticipant#settle}. */
     enum Revocation {
-        /** Revoked: no reader uses the old mapping (or the cache was not affected). */
+        /** Done: no reader uses the old mapping (or the cache was not affected). */
         DONE,
-        /** Valid is cleared; readers still have to be waited for in {@link #awaitRevoked}. */
-        PENDING,
         /** Non-blockable and readers are inside: -EAGAIN (R10). */
         RETRY
     }

@@ -71,6 +71,21 @@ public final class PfnCache {
         STATE.setRelease(this, s);
     }
 
+    /**
+     * Publishes {@code next} with the write side held, first telling the protection when a valid
+     * mapping stops being published (so that a strategy whose readers the write side does not
+     * exclude can keep protecting that page).
+     */
+    private void publish(CacheState next) {
+        CacheState old = lvState();
+        soState(next);
+        // After the store: a grace period the protection starts now must begin after readers can
+        // no longer find the old mapping (pairs with the SRCU reader's fence before lvState()).
+        if (old.valid && (!next.valid || next.mapping != old.mapping || next.uhvaPage() != old.uhvaPage())) {
+            protection.unpublished(old.uhva);
+        }
+    }
+
     // ---- R1, R2: activation ----
 
     /** kvm_gpc_activate (R1). */
@@ -104,7 +119,7 @@ public final class PfnCache {
                 vm.addToList(this);
                 protection.writeLock();
                 try {
-                    soState(lvState().withActive(true));
+                    publish(lvState().withActive(true));
                 } finally {
                     protection.writeUnlock();
                 }
@@ -140,6 +155,7 @@ public final class PfnCache {
     /** __kvm_gpc_refresh, with refresh_lock held. */
     private void refreshLocked(long gpa, long uhva) {
         KernelMapping retired = null;
+        long retiredUhva = BAD_HVA;
         RuntimeException failure = null;
         protection.writeLock();
         try {
@@ -176,16 +192,17 @@ public final class PfnCache {
                 // Still valid and on the same page: only the offset may have changed.
                 next = CacheState.of(true, true, gpa, newUhva, generation, old.pfn, old.mapping);
             }
-            soState(next);
+            publish(next);
             if (old.mapping != null && next.mapping != old.mapping) {
                 retired = old.mapping;
+                retiredUhva = old.uhva;
             }
         } finally {
             protection.writeUnlock();
         }
         // R4: unmap the old mapping only after dropping the write side (unmapping may sleep).
         if (retired != null) {
-            retire(retired);
+            retire(retiredUhva, retired);
         }
         if (failure != null) {
             throw failure;
@@ -200,7 +217,7 @@ public final class PfnCache {
         // Invalidate before dropping the write side: the gpa/uhva below are new, so a concurrent
         // check() must fail on valid alone.
         CacheState pending = CacheState.of(true, false, gpa, uhva, generation, old.pfn, old.mapping);
-        soState(pending);
+        publish(pending);
         KernelMapping oldMapping = old.mapping;
         long newPfn = -1;
         KernelMapping newMapping = null;
@@ -265,13 +282,13 @@ public final class PfnCache {
             // until no reader can use the mapping (R6).
             protection.writeLock();
             try {
-                soState(CacheState.of(false, false, old.gpa, old.uhva, old.generation, -1, null));
+                publish(CacheState.of(false, false, old.gpa, old.uhva, old.generation, -1, null));
             } finally {
                 protection.writeUnlock();
             }
             vm.removeFromList(this);
             if (old.mapping != null) {
-                retire(old.mapping);
+                retire(old.uhva, old.mapping);
             }
         } finally {
             refreshLock.unlock();
@@ -279,8 +296,8 @@ public final class PfnCache {
         }
     }
 
-    private void retire(KernelMapping m) {
-        protection.retire(() -> vm.memory().kunmap(m));
+    private void retire(long uhva, KernelMapping m) {
+        protection.retire(uhva, () -> vm.memory().kunmap(m));
     }
 
     // ---- R3, R7: the read side ----
@@ -410,7 +427,7 @@ public final class PfnCache {
 
         @Override
         public void clearValid() {
-            soState(lvState().invalid);
+            publish(lvState().invalid);
         }
     }
 

@@ -58,6 +58,8 @@ public final class Vm implements AutoCloseable {
     /** Guarded by gpcLock. */
     private final List<PfnCache> gpcList = new ArrayList<>();
     private final Map<Class<?>, Object> shared = new LinkedHashMap<>();
+    /** Copy-on-write snapshot of the shared resources that take part in invalidation. */
+    private volatile InvalidationParticipant[] participants = new InvalidationParticipant[0];
     private final List<PfnCache> caches = new ArrayList<>();
     private final Notifier notifier = new Notifier();
     private final AtomicInteger cacheIds = new AtomicInteger();
@@ -284,38 +286,34 @@ public final class Vm implements AutoCloseable {
         }
     }
 
-    /** gfn_to_pfn_cache_invalidate_start; true unless some cache answered RETRY. */
+    /** gfn_to_pfn_cache_invalidate_start; true unless some cache or participant answered RETRY. */
     private boolean invalidateCaches(MmuNotifierRange range) {
-        List<PfnCache> pending = null;
         boolean retry = false;
         gpcLock.lock("gfn_to_pfn_cache_invalidate_start");
         try {
             for (PfnCache c : gpcList) {
-                if (!c.target.mayCover(range.start(), range.end())) {
-                    continue;
-                }
-                switch (c.revoke(range)) {
-                    case DONE -> { }
-                    case RETRY -> retry = true;
-                    case PENDING -> {
-                        if (pending == null) {
-                            pending = new ArrayList<>();
-                        }
-                        pending.add(c);
-                    }
+                if (c.target.mayCover(range.start(), range.end())
+                        && c.revoke(range) == CacheProtection.Revocation.RETRY) {
+                    retry = true;
                 }
             }
         } finally {
             gpcLock.unlock();
         }
-        if (pending != null) {
-            for (PfnCache c : pending) {
-                if (c.protection.awaitRevoked(range.blockable()) == CacheProtection.Revocation.RETRY) {
-                    retry = true;
-                }
+        // Strategy-wide waits (grace periods) run with gpc_lock dropped: they may sleep.
+        for (InvalidationParticipant p : participants()) {
+            if (p.settle(range) == CacheProtection.Revocation.RETRY) {
+                retry = true;
             }
         }
+        if (retry && range.blockable()) {
+            throw new IllegalStateException("a strategy answered RETRY to a blockable invalidation of " + range);
+        }
         return !retry;
+    }
+
+    private InvalidationParticipant[] participants() {
+        return participants;
     }
 
     private void invalidateRangeEnd(MmuNotifierRange range) {
@@ -391,6 +389,11 @@ public final class Vm implements AutoCloseable {
                 if (o == null) {
                     o = Objects.requireNonNull(factory.get(), "shared resource factory returned null");
                     shared.put(type, o);
+                    if (o instanceof InvalidationParticipant p) {
+                        InvalidationParticipant[] next = java.util.Arrays.copyOf(participants, participants.length + 1);
+                        next[next.length - 1] = p;
+                        participants = next;
+                    }
                 }
                 return type.cast(o);
             }

@@ -118,7 +118,7 @@ public final class RwLockStrategy implements InvalidationStrategy {
         }
 
         @Override
-        public void retire(Runnable unmap) {
+        public void retire(long uhva, Runnable unmap) {
             // The old mapping was unpublished under the write side, which excluded every reader.
             unmap.run();
         }
