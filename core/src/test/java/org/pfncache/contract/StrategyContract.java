@@ -507,6 +507,43 @@ public abstract class StrategyContract {
         }
     }
 
+    @Test
+    void i3_drainHoldsWhenTheCacheMovedAwayMeanwhile() throws Exception {
+        drainAfterUnpublish(c -> c.activate(Fixture.gpa(11), 16));
+    }
+
+    @Test
+    void i3_drainHoldsWhenTheCacheWasDeactivatedMeanwhile() throws Exception {
+        drainAfterUnpublish(PfnCache::deactivate);
+    }
+
+    /**
+     * A reader holds the page of a cache; the cache then stops publishing it (moved or
+     * deactivated) while the reader is still inside. Invalidating the old page must still wait
+     * for that reader: the page, not the cache, is what readers hold.
+     */
+    private void drainAfterUnpublish(java.util.function.Consumer<PfnCache> unpublish) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(strategy().drainsReaders(), "only for strategies that drain");
+        Fixture fx = fixture();
+        PfnCache c = fx.cacheOn(5);
+        Reader r = new Reader("vcpu0", c, true);
+        r.start();
+        assertTrue(r.inside.await(30, TimeUnit.SECONDS));
+        Future<?> moved = pool.submit(() -> unpublish.accept(c));
+        Future<?> unmap = pool.submit(() -> fx.vm.mm().munmap(Fixture.hva(5), PAGE));
+        assertThrows(TimeoutException.class, () -> unmap.get(100, TimeUnit.MILLISECONDS),
+                "I3: the page's invalidation must wait for the reader that still holds it");
+        r.release();
+        within(moved);
+        within(unmap);
+        assertEquals(Fixture.signature(5), r.value);
+        fx.vm.close();
+        MemoryAudit a = fx.vm.mm().audit();
+        assertEquals(0, a.staleAccesses(), a.toString());
+        assertEquals(0, a.writesToFreedPages(), a.toString());
+        assertEquals(0, a.pagesMapped(), a.toString());
+    }
+
     // ---------------------------------------------------------------- R10
 
     @Test

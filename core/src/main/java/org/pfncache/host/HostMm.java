@@ -1,0 +1,602 @@
+package org.pfncache.host;
+
+import static org.pfncache.host.PhysicalMemory.PAGE_SIZE;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.pfncache.guard.ContextGuard;
+import org.pfncache.guard.Guard;
+import org.pfncache.sync.Mutex;
+
+/**
+ * The VMM process's address space ({@code struct mm_struct}): VMAs, an hva → pfn page table
+ * populated by {@link #mmap}, and the MMU notifiers that bracket every change of that table
+ * (R8-R10).
+ *
+ * <p>Two locks. {@code mmap_lock} is the kernel's, a guarded {@link Mutex}: mmap, munmap, migrate
+ * and notifier (un)registration take it (they may sleep), the OOM reaper only try-locks it, and
+ * every notifier callback runs with it held. The page-table lock is simulation plumbing (a
+ * {@link ReentrantReadWriteLock}, invisible to the guard): userspace accesses and
+ * {@link #getUserPage} take its read side, pte changes its write side, so a pte and the page's
+ * reference change together. Lock order: mmap_lock, then the page-table lock, then the memory's
+ * internal lock.
+ */
+public final class HostMm {
+    private static final long PAGE_MASK = PAGE_SIZE - 1;
+
+    private final PhysicalMemory memory;
+    private final Mutex mmapLock;
+    private final CopyOnWriteArrayList<MmuNotifier> notifiers = new CopyOnWriteArrayList<>();
+    private final ReentrantReadWriteLock ptLock = new ReentrantReadWriteLock();
+    /** VMA start → end; changed under mmap_lock and the page-table write lock. */
+    private final TreeMap<Long, Long> vmas = new TreeMap<>();
+    /** hva of a page → pfn; each entry holds one reference on its page. */
+    private final TreeMap<Long, Long> pageTable = new TreeMap<>();
+
+    /** {@code guard}: the domain of mmap_lock (null: {@link Guard#processDefault()}). */
+    public HostMm(PhysicalMemory memory, Guard guard) {
+        this.memory = Objects.requireNonNull(memory, "memory");
+        this.mmapLock = new Mutex("mmap_lock", guard);
+    }
+
+    public PhysicalMemory memory() {
+        return memory;
+    }
+
+    /**
+     * {@code mmu_notifier_register}: takes mmap_lock, so no invalidation is in flight while the
+     * list changes (a notifier never sees an end without its start). A notifier may be registered once.
+     */
+    public void register(MmuNotifier n) {
+        Objects.requireNonNull(n, "notifier");
+        mmapLock.lock("mmu_notifier_register");
+        try {
+            if (!notifiers.addIfAbsent(n)) {
+                throw new IllegalArgumentException("MMU notifier " + n + " is already registered");
+            }
+        } finally {
+            mmapLock.unlock();
+        }
+    }
+
+    /**
+     * {@code mmu_notifier_unregister}: takes mmap_lock, so on return no callback of {@code n} is
+     * running or will run. Must not be called from a notifier callback. Unregistering an
+     * unregistered notifier does nothing.
+     */
+    public void unregister(MmuNotifier n) {
+        Objects.requireNonNull(n, "notifier");
+        mmapLock.lock("mmu_notifier_unregister");
+        try {
+            notifiers.remove(n);
+        } finally {
+            mmapLock.unlock();
+        }
+    }
+
+    public int notifierCount() {
+        return notifiers.size();
+    }
+
+    /** Maps [hva, hva+len) populated with zero-filled pages; all or nothing. */
+    public void mmap(long hva, long len) {
+        checkRange("mmap", hva, len);
+        long end = hva + len;
+        mmapLock.lock("mmap");
+        try {
+            ptLock.readLock().lock();
+            try {
+                Map.Entry<Long, Long> below = vmas.lowerEntry(end);
+                if (below != null && below.getValue() > hva) {
+                    throw new IllegalArgumentException("mmap: [" + hex(hva) + ", " + hex(end)
+                            + ") overlaps the VMA [" + hex(below.getKey()) + ", " + hex(below.getValue()) + ")");
+                }
+            } finally {
+                ptLock.readLock().unlock();
+            }
+            long n = len / PAGE_SIZE;
+            if (n > memory.totalPages()) {
+                throw new HostOutOfMemoryException("out of memory: mmap of " + n + " pages at " + hex(hva)
+                        + ", memory has " + memory.totalPages());
+            }
+            long[] pfns = memory.allocate((int) n); // all or nothing: OOM leaves no trace
+            ptLock.writeLock().lock();
+            try {
+                vmas.put(hva, end);
+                for (int i = 0; i < pfns.length; i++) {
+                    pageTable.put(hva + (long) i * PAGE_SIZE, pfns[i]);
+                }
+            } finally {
+                ptLock.writeLock().unlock();
+            }
+        } finally {
+            mmapLock.unlock();
+        }
+    }
+
+    /**
+     * Unmaps [hva, hva+len): one blockable invalidation per mapped VMA part, in address order;
+     * each clears its ptes and frees its pages between start and end. Holes are skipped (no
+     * notifier call). If a notifier throws, the parts already done stay unmapped and the failing
+     * part and those after it are unchanged.
+     */
+    public void munmap(long hva, long len) {
+        checkRange("munmap", hva, len);
+        long end = hva + len;
+        mmapLock.lock("munmap");
+        try {
+            for (long[] part : vmaParts(hva, end)) {
+                long ps = part[0];
+                long pe = part[1];
+                MmuNotifierRange range = new MmuNotifierRange(ps, pe, true, MmuNotifierRange.Event.UNMAP);
+                Started started = invalidateStart(range);
+                Throwable failure = null;
+                try {
+                    ptLock.writeLock().lock();
+                    try {
+                        zapLocked(ps, pe);
+                        splitVmaLocked(ps, pe);
+                    } finally {
+                        ptLock.writeLock().unlock();
+                    }
+                } catch (Throwable t) {
+                    failure = t;
+                    throw t;
+                } finally {
+                    // Pages were freed above, before the end callbacks, as the kernel frees inside the bracket.
+                    invalidateEnd(range, started, failure);
+                }
+            }
+        } finally {
+            mmapLock.unlock();
+        }
+    }
+
+    /**
+     * Moves the page at {@code hva} to a new pfn: allocate first (OOM changes nothing), then a
+     * blockable invalidation of the page during which the contents are copied, the pte switched
+     * and the old page put.
+     */
+    public void migrate(long hva) {
+        if ((hva & PAGE_MASK) != 0 || hva < 0) {
+            throw new IllegalArgumentException("migrate: hva " + hex(hva) + " is not page aligned");
+        }
+        mmapLock.lock("migrate");
+        try {
+            long oldPfn = pfn(hva);
+            if (oldPfn < 0) {
+                throw new IllegalArgumentException("migrate: hva " + hex(hva) + " is not mapped");
+            }
+            long newPfn = memory.allocate();
+            MmuNotifierRange range = new MmuNotifierRange(hva, hva + PAGE_SIZE, true,
+                    MmuNotifierRange.Event.MIGRATE);
+            Started started;
+            try {
+                started = invalidateStart(range);
+            } catch (Throwable t) {
+                memory.put(newPfn);
+                throw t;
+            }
+            Throwable failure = null;
+            try {
+                // Copy under the write lock: no userspace write can slip in between copy and switch.
+                ptLock.writeLock().lock();
+                try {
+                    memory.copyPage(oldPfn, newPfn);
+                    pageTable.put(hva, newPfn);
+                    memory.put(oldPfn);
+                } finally {
+                    ptLock.writeLock().unlock();
+                }
+            } catch (Throwable t) {
+                failure = t;
+                throw t;
+            } finally {
+                invalidateEnd(range, started, failure);
+            }
+        } finally {
+            mmapLock.unlock();
+        }
+    }
+
+    /** {@code oom_reap_task}: 10 attempts, 100 ms apart, as in mm/oom_kill.c. */
+    public OomReapResult oomReap() {
+        return oomReap(10, Duration.ofMillis(100));
+    }
+
+    /**
+     * Up to {@code maxAttempts} attempts of {@code oom_reap_task_mm}: try-lock mmap_lock (failing
+     * fails the attempt), then for each VMA with present ptes a non-blockable invalidation; a
+     * range whose start fails is skipped (retried), the others are zapped. VMAs stay; their pages
+     * go. Between failed attempts the caller parks for {@code pause} outside any non_block
+     * section; an interrupt stops the loop (the interrupt status is kept). A notifier that throws
+     * from a callback propagates after mmap_lock is released.
+     */
+    public OomReapResult oomReap(int maxAttempts, Duration pause) {
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("maxAttempts must be >= 1, got " + maxAttempts);
+        }
+        Objects.requireNonNull(pause, "pause");
+        if (pause.isNegative()) {
+            throw new IllegalArgumentException("pause must not be negative, got " + pause);
+        }
+        long pauseNanos = saturatedNanos(pause);
+        int attempts = 0;
+        int reaped = 0;
+        int retried = 0;
+        while (attempts < maxAttempts) {
+            attempts++;
+            if (mmapLock.tryLock("oom_reap_task_mm")) { // mmap_read_trylock
+                boolean skipped = false;
+                try {
+                    for (long[] vma : vmaSnapshot()) {
+                        if (!hasPtes(vma[0], vma[1])) {
+                            continue;
+                        }
+                        MmuNotifierRange range = new MmuNotifierRange(vma[0], vma[1], false,
+                                MmuNotifierRange.Event.OOM_REAP);
+                        Started started = invalidateStart(range);
+                        if (started == null) {
+                            retried++;
+                            skipped = true;
+                            continue;
+                        }
+                        Throwable failure = null;
+                        try {
+                            ptLock.writeLock().lock();
+                            try {
+                                zapLocked(vma[0], vma[1]);
+                            } finally {
+                                ptLock.writeLock().unlock();
+                            }
+                        } catch (Throwable t) {
+                            failure = t;
+                            throw t;
+                        } finally {
+                            invalidateEnd(range, started, failure);
+                        }
+                        reaped++;
+                    }
+                } finally {
+                    mmapLock.unlock();
+                }
+                if (!skipped) {
+                    return new OomReapResult(true, attempts, reaped, retried);
+                }
+            }
+            if (attempts < maxAttempts && !pause(pauseNanos)) {
+                break;
+            }
+        }
+        return new OomReapResult(false, attempts, reaped, retried);
+    }
+
+    /** The pfn mapped at the page of {@code hva}, -1 if none. */
+    public long pfn(long hva) {
+        ptLock.readLock().lock();
+        try {
+            Long pfn = pageTable.get(hva & ~PAGE_MASK);
+            return pfn == null ? -1 : pfn;
+        } finally {
+            ptLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * {@code hva_to_pfn} (GUP): may sleep; returns the pfn at the page of {@code hva} with a
+     * reference taken (the caller must {@code memory().put(pfn)}), or -1 if nothing is mapped
+     * there (EFAULT).
+     */
+    public long getUserPage(long hva) {
+        ContextGuard.mightSleep("hva_to_pfn");
+        ptLock.readLock().lock();
+        try {
+            Long pfn = pageTable.get(hva & ~PAGE_MASK);
+            if (pfn == null) {
+                return -1;
+            }
+            // Under the read lock the pte, and so its reference, cannot go away before ours is taken.
+            memory.get(pfn);
+            return pfn;
+        } finally {
+            ptLock.readLock().unlock();
+        }
+    }
+
+    /** Userspace read through the page table. */
+    public long readLong(long hva) {
+        int offset = userOffset(hva);
+        ptLock.readLock().lock();
+        try {
+            return memory.readLong(userPfn(hva), offset);
+        } finally {
+            ptLock.readLock().unlock();
+        }
+    }
+
+    /** Userspace write through the page table. */
+    public void writeLong(long hva, long value) {
+        int offset = userOffset(hva);
+        ptLock.readLock().lock();
+        try {
+            memory.writeLong(userPfn(hva), offset, value);
+        } finally {
+            ptLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Scans free pages for poison damage, then reports stale accesses, writes to freed pages,
+     * live kernel mappings, and allocated pages that no pte references (leaked).
+     */
+    public MemoryAudit audit() {
+        memory.scanFreedPages();
+        long leaked;
+        ptLock.readLock().lock();
+        try {
+            BitSet referenced = new BitSet(memory.totalPages());
+            for (long pfn : pageTable.values()) {
+                referenced.set((int) pfn);
+            }
+            leaked = memory.countAllocatedExcept(referenced);
+        } finally {
+            ptLock.readLock().unlock();
+        }
+        return new MemoryAudit(memory.staleAccesses(), memory.writesToFreedPages(), memory.liveMappings(), leaked);
+    }
+
+    /** A snapshot of the VMAs, start → end. */
+    public SortedMap<Long, Long> vmas() {
+        ptLock.readLock().lock();
+        try {
+            return Collections.unmodifiableSortedMap(new TreeMap<>(vmas));
+        } finally {
+            ptLock.readLock().unlock();
+        }
+    }
+
+    /** Number of present ptes. */
+    public int mappedPages() {
+        ptLock.readLock().lock();
+        try {
+            return pageTable.size();
+        } finally {
+            ptLock.readLock().unlock();
+        }
+    }
+
+    // ---- MMU notifier protocol (R8-R10) ----
+
+    /** The notifiers whose start returned true, in call order. */
+    private record Started(MmuNotifier[] ok, int count) {
+    }
+
+    /**
+     * Calls start on every registered notifier (one snapshot). Returns null if one refused a
+     * non-blockable range, after ending those that accepted; throws IllegalStateException if one
+     * refused a blockable range (after ending the others); if a start throws, ends those that
+     * accepted and rethrows.
+     */
+    private Started invalidateStart(MmuNotifierRange range) {
+        MmuNotifier[] snapshot = notifiers.toArray(new MmuNotifier[0]);
+        MmuNotifier[] ok = new MmuNotifier[snapshot.length];
+        int count = 0;
+        MmuNotifier refused = null;
+        try {
+            // All starts are called even after a refusal, as mm/mmu_notifier.c does.
+            for (MmuNotifier n : snapshot) {
+                if (callStart(n, range)) {
+                    ok[count++] = n;
+                } else if (refused == null) {
+                    refused = n;
+                }
+            }
+        } catch (Throwable t) {
+            endAll(range, ok, count, t);
+            throw t;
+        }
+        if (refused == null) {
+            return new Started(ok, count);
+        }
+        if (range.blockable()) {
+            IllegalStateException bug = new IllegalStateException("MMU notifier " + refused
+                    + " refused the blockable range [" + hex(range.start()) + ", " + hex(range.end())
+                    + ") (" + range.event() + "); only a non-blockable range may be refused");
+            endAll(range, ok, count, bug);
+            throw bug;
+        }
+        endAll(range, ok, count, null);
+        return null;
+    }
+
+    private void invalidateEnd(MmuNotifierRange range, Started started, Throwable failure) {
+        endAll(range, started.ok(), started.count(), failure);
+    }
+
+    /**
+     * Calls end on {@code ok[0..count)}, each even if an earlier one threw. With a
+     * {@code primary} failure, end failures are added to it as suppressed; otherwise the first
+     * end failure is thrown after all ends ran.
+     */
+    private static void endAll(MmuNotifierRange range, MmuNotifier[] ok, int count, Throwable primary) {
+        Throwable first = null;
+        for (int i = 0; i < count; i++) {
+            try {
+                callEnd(ok[i], range);
+            } catch (Throwable t) {
+                if (primary != null) {
+                    primary.addSuppressed(t);
+                } else if (first == null) {
+                    first = t;
+                } else {
+                    first.addSuppressed(t);
+                }
+            }
+        }
+        if (first instanceof RuntimeException e) {
+            throw e;
+        }
+        if (first instanceof Error e) {
+            throw e;
+        }
+    }
+
+    private static boolean callStart(MmuNotifier n, MmuNotifierRange range) {
+        if (range.blockable()) {
+            return n.invalidateRangeStart(range);
+        }
+        ContextGuard.nonBlockStart();
+        try {
+            return n.invalidateRangeStart(range);
+        } finally {
+            ContextGuard.nonBlockEnd();
+        }
+    }
+
+    private static void callEnd(MmuNotifier n, MmuNotifierRange range) {
+        if (range.blockable()) {
+            n.invalidateRangeEnd(range);
+            return;
+        }
+        ContextGuard.nonBlockStart();
+        try {
+            n.invalidateRangeEnd(range);
+        } finally {
+            ContextGuard.nonBlockEnd();
+        }
+    }
+
+    // ---- page table and VMAs ----
+
+    /** Clears the ptes in [start, end) and puts their pages. Caller holds the write lock. */
+    private void zapLocked(long start, long end) {
+        SortedMap<Long, Long> range = pageTable.subMap(start, end);
+        for (long pfn : range.values()) {
+            memory.put(pfn);
+        }
+        range.clear();
+    }
+
+    /** Removes [start, end), which lies inside one VMA, from that VMA. Caller holds the write lock. */
+    private void splitVmaLocked(long start, long end) {
+        Map.Entry<Long, Long> vma = vmas.floorEntry(start);
+        long vs = vma.getKey();
+        long ve = vma.getValue();
+        vmas.remove(vs);
+        if (vs < start) {
+            vmas.put(vs, start);
+        }
+        if (end < ve) {
+            vmas.put(end, ve);
+        }
+    }
+
+    /** The mapped parts of [start, end), one per VMA, in address order. */
+    private List<long[]> vmaParts(long start, long end) {
+        ptLock.readLock().lock();
+        try {
+            List<long[]> parts = new ArrayList<>();
+            Long from = vmas.floorKey(start);
+            NavigableMap<Long, Long> candidates = vmas.subMap(from == null ? start : from, true, end, false);
+            for (Map.Entry<Long, Long> vma : candidates.entrySet()) {
+                long ps = Math.max(vma.getKey(), start);
+                long pe = Math.min(vma.getValue(), end);
+                if (ps < pe) {
+                    parts.add(new long[] {ps, pe});
+                }
+            }
+            return parts;
+        } finally {
+            ptLock.readLock().unlock();
+        }
+    }
+
+    private List<long[]> vmaSnapshot() {
+        ptLock.readLock().lock();
+        try {
+            List<long[]> out = new ArrayList<>(vmas.size());
+            for (Map.Entry<Long, Long> vma : vmas.entrySet()) {
+                out.add(new long[] {vma.getKey(), vma.getValue()});
+            }
+            return out;
+        } finally {
+            ptLock.readLock().unlock();
+        }
+    }
+
+    private boolean hasPtes(long start, long end) {
+        ptLock.readLock().lock();
+        try {
+            return !pageTable.subMap(start, end).isEmpty();
+        } finally {
+            ptLock.readLock().unlock();
+        }
+    }
+
+    private static int userOffset(long hva) {
+        int offset = (int) (hva & PAGE_MASK);
+        if (hva < 0 || offset > PAGE_SIZE - Long.BYTES) {
+            throw new IllegalArgumentException("hva " + hex(hva) + ": an 8-byte access there crosses a page");
+        }
+        return offset;
+    }
+
+    /** Caller holds the read lock. */
+    private long userPfn(long hva) {
+        Long pfn = pageTable.get(hva & ~PAGE_MASK);
+        if (pfn == null) {
+            throw new IllegalArgumentException("hva " + hex(hva) + " is not mapped");
+        }
+        return pfn;
+    }
+
+    private static void checkRange(String op, long hva, long len) {
+        if (hva < 0 || (hva & PAGE_MASK) != 0 || len <= 0 || (len & PAGE_MASK) != 0
+                || hva > Long.MAX_VALUE - len) {
+            throw new IllegalArgumentException(op + ": hva " + hex(hva) + " len " + hex(len)
+                    + " must be page aligned, len > 0, and not overflow");
+        }
+    }
+
+    /** Parks for {@code nanos} (0: not at all); false if the thread is interrupted. */
+    private static boolean pause(long nanos) {
+        if (nanos > 0) {
+            long deadline = System.nanoTime() + nanos;
+            long left = nanos;
+            // parkNanos may return early (spuriously or on interrupt): park again for the rest.
+            while (left > 0 && !Thread.currentThread().isInterrupted()) {
+                LockSupport.parkNanos(left);
+                left = deadline - System.nanoTime();
+            }
+        }
+        return !Thread.currentThread().isInterrupted();
+    }
+
+    private static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE / 2;
+        }
+    }
+
+    private static String hex(long v) {
+        return v < 0 ? Long.toString(v) : "0x" + Long.toHexString(v);
+    }
+
+    @Override
+    public String toString() {
+        return "HostMm(" + mappedPages() + " pages mapped, " + notifierCount() + " notifiers)";
+    }
+}
