@@ -50,6 +50,9 @@ public final class PfnCache {
     private volatile CacheState state = CacheState.INITIAL;
     /** On the Vm's gpc_list; guarded by gpc_lock. */
     boolean listed;
+    /** The uhva pages under which the Vm's index lists this cache (at most two); guarded by gpc_lock. */
+    long indexedPage = BAD_HVA;
+    long indexedPage2 = BAD_HVA;
 
     PfnCache(Vm vm, String name, InvalidationStrategy strategy, CacheProtection protection) {
         this.vm = vm;
@@ -154,51 +157,64 @@ public final class PfnCache {
 
     /** __kvm_gpc_refresh, with refresh_lock held. */
     private void refreshLocked(long gpa, long uhva) {
+        // gpa, uhva, generation and active change only under refresh_lock, which we hold, so the
+        // new location can be worked out before taking the write side.
+        CacheState before = lvState();
+        if (!before.active) {
+            throw new IllegalStateException("refresh: cache " + name + " is not active");
+        }
+        long generation = before.generation;
+        long newUhva;
+        if (gpa == INVALID_GPA) {
+            newUhva = uhva;
+        } else {
+            Memslots.Snapshot slots = vm.memslots().snapshot();
+            if (before.gpa != gpa || before.generation != slots.generation() || before.uhva == BAD_HVA) {
+                generation = slots.generation();
+                newUhva = slots.gpaToHva(gpa);
+            } else {
+                newUhva = (before.uhva & ~(long) (PAGE_SIZE - 1)) | (gpa & (PAGE_SIZE - 1));
+            }
+        }
+        if (newUhva != BAD_HVA) {
+            // R8 reachability: invalidations of the new page must find this cache before any
+            // mapping of it can be published. The old page stays indexed until it is unpublished.
+            vm.indexAdd(this, pageOf(newUhva));
+        }
         KernelMapping retired = null;
         long retiredUhva = BAD_HVA;
         RuntimeException failure = null;
-        protection.writeLock();
         try {
-            CacheState old = lvState();
-            if (!old.active) {
-                throw new IllegalStateException("refresh: cache " + name + " is not active");
-            }
-            long generation = old.generation;
-            long newUhva;
-            if (gpa == INVALID_GPA) {
-                newUhva = uhva;
-            } else {
-                Memslots.Snapshot slots = vm.memslots().snapshot();
-                if (old.gpa != gpa || old.generation != slots.generation() || old.uhva == BAD_HVA) {
-                    generation = slots.generation();
-                    newUhva = slots.gpaToHva(gpa);
+            protection.writeLock();
+            try {
+                CacheState old = lvState();
+                CacheState next;
+                if (newUhva == BAD_HVA) {
+                    next = CacheState.of(true, false, gpa, BAD_HVA, generation, -1, null);
+                    failure = new PfnCacheFaultException("refresh: no memslot covers gpa 0x" + Long.toHexString(gpa));
+                } else if (!old.valid || pageOf(newUhva) != old.uhvaPage()) {
+                    // Not valid, or the hva moved: look the page up again (R5).
+                    try {
+                        next = hvaToPfnRetry(old, gpa, newUhva, generation);
+                    } catch (PfnCacheFaultException e) {
+                        next = CacheState.of(true, false, gpa, newUhva, generation, -1, null);
+                        failure = e;
+                    }
                 } else {
-                    newUhva = (old.uhva & ~(long) (PAGE_SIZE - 1)) | (gpa & (PAGE_SIZE - 1));
+                    // Still valid and on the same page: only the offset may have changed.
+                    next = CacheState.of(true, true, gpa, newUhva, generation, old.pfn, old.mapping);
                 }
-            }
-            CacheState next;
-            if (newUhva == BAD_HVA) {
-                next = CacheState.of(true, false, gpa, BAD_HVA, generation, -1, null);
-                failure = new PfnCacheFaultException("refresh: no memslot covers gpa 0x" + Long.toHexString(gpa));
-            } else if (!old.valid || pageOf(newUhva) != old.uhvaPage()) {
-                // Not valid, or the hva moved: look the page up again (R5).
-                try {
-                    next = hvaToPfnRetry(old, gpa, newUhva, generation);
-                } catch (PfnCacheFaultException e) {
-                    next = CacheState.of(true, false, gpa, newUhva, generation, -1, null);
-                    failure = e;
+                publish(next);
+                if (old.mapping != null && next.mapping != old.mapping) {
+                    retired = old.mapping;
+                    retiredUhva = old.uhva;
                 }
-            } else {
-                // Still valid and on the same page: only the offset may have changed.
-                next = CacheState.of(true, true, gpa, newUhva, generation, old.pfn, old.mapping);
-            }
-            publish(next);
-            if (old.mapping != null && next.mapping != old.mapping) {
-                retired = old.mapping;
-                retiredUhva = old.uhva;
+            } finally {
+                protection.writeUnlock();
             }
         } finally {
-            protection.writeUnlock();
+            // Whatever was published, only its page needs to stay reachable from now on.
+            vm.indexRetain(this, lvState().uhvaPage());
         }
         // R4: unmap the old mapping only after dropping the write side (unmapping may sleep).
         if (retired != null) {

@@ -55,8 +55,13 @@ public final class Vm implements AutoCloseable {
     private final Memslots memslots = new Memslots();
     private final KernelLock mnInvalidateLock;
     private final KernelLock gpcLock;
-    /** Guarded by gpcLock. */
-    private final List<PfnCache> gpcList = new ArrayList<>();
+    /** gpc_list; guarded by gpcLock. */
+    private final java.util.Set<PfnCache> gpcList = new java.util.LinkedHashSet<>();
+    /**
+     * uhva page -> caches that may publish a mapping of that page; guarded by gpcLock. Where the
+     * kernel walks gpc_list, invalidation looks up only the pages of its range (O(log n + k)).
+     */
+    private final java.util.TreeMap<Long, PfnCache[]> uhvaIndex = new java.util.TreeMap<>();
     private final Map<Class<?>, Object> shared = new LinkedHashMap<>();
     /** Copy-on-write snapshot of the shared resources that take part in invalidation. */
     private volatile InvalidationParticipant[] participants = new InvalidationParticipant[0];
@@ -228,9 +233,87 @@ public final class Vm implements AutoCloseable {
                 c.listed = false;
                 gpcList.remove(c);
             }
+            indexDrop(c, c.indexedPage);
+            indexDrop(c, c.indexedPage2);
+            c.indexedPage = PfnCache.BAD_HVA;
+            c.indexedPage2 = PfnCache.BAD_HVA;
         } finally {
             gpcLock.unlock();
         }
+    }
+
+    /** Makes invalidations of {@code page} reach {@code c} (which keeps any page it had). */
+    void indexAdd(PfnCache c, long page) {
+        gpcLock.lock("kvm_gpc_refresh");
+        try {
+            if (!c.listed || c.indexedPage == page || c.indexedPage2 == page) {
+                return;
+            }
+            if (c.indexedPage == PfnCache.BAD_HVA) {
+                c.indexedPage = page;
+            } else if (c.indexedPage2 == PfnCache.BAD_HVA) {
+                c.indexedPage2 = page;
+            } else {
+                throw new IllegalStateException("cache " + c.name() + " already indexed under two pages");
+            }
+            PfnCache[] at = uhvaIndex.get(page);
+            if (at == null) {
+                uhvaIndex.put(page, new PfnCache[] {c});
+            } else {
+                PfnCache[] next = java.util.Arrays.copyOf(at, at.length + 1);
+                next[at.length] = c;
+                uhvaIndex.put(page, next);
+            }
+        } finally {
+            gpcLock.unlock();
+        }
+    }
+
+    /** Keeps {@code c} indexed only under {@code page} (BAD_HVA: under none). */
+    void indexRetain(PfnCache c, long page) {
+        gpcLock.lock("kvm_gpc_refresh");
+        try {
+            if (c.indexedPage != page) {
+                indexDrop(c, c.indexedPage);
+                c.indexedPage = PfnCache.BAD_HVA;
+            }
+            if (c.indexedPage2 != page) {
+                indexDrop(c, c.indexedPage2);
+                c.indexedPage2 = PfnCache.BAD_HVA;
+            }
+            if (c.indexedPage == PfnCache.BAD_HVA && c.indexedPage2 != PfnCache.BAD_HVA) {
+                c.indexedPage = c.indexedPage2;
+                c.indexedPage2 = PfnCache.BAD_HVA;
+            }
+        } finally {
+            gpcLock.unlock();
+        }
+    }
+
+    /** With gpcLock held. */
+    private void indexDrop(PfnCache c, long page) {
+        if (page == PfnCache.BAD_HVA) {
+            return;
+        }
+        PfnCache[] at = uhvaIndex.get(page);
+        if (at == null) {
+            return;
+        }
+        int i = 0;
+        while (i < at.length && at[i] != c) {
+            i++;
+        }
+        if (i == at.length) {
+            return;
+        }
+        if (at.length == 1) {
+            uhvaIndex.remove(page);
+            return;
+        }
+        PfnCache[] next = new PfnCache[at.length - 1];
+        System.arraycopy(at, 0, next, 0, i);
+        System.arraycopy(at, i + 1, next, i, at.length - i - 1);
+        uhvaIndex.put(page, next);
     }
 
     // ---- mmu_notifier_retry_cache (R5) ----
@@ -291,10 +374,13 @@ public final class Vm implements AutoCloseable {
         boolean retry = false;
         gpcLock.lock("gfn_to_pfn_cache_invalidate_start");
         try {
-            for (PfnCache c : gpcList) {
-                if (c.target.mayCover(range.start(), range.end())
-                        && c.revoke(range) == CacheProtection.Revocation.RETRY) {
-                    retry = true;
+            long first = range.start() & ~(long) (PfnCache.PAGE_SIZE - 1);
+            for (PfnCache[] at : uhvaIndex.subMap(first, true, range.end(), false).values()) {
+                for (PfnCache c : at) {
+                    if (c.target.mayCover(range.start(), range.end())
+                            && c.revoke(range) == CacheProtection.Revocation.RETRY) {
+                        retry = true;
+                    }
                 }
             }
         } finally {
