@@ -48,7 +48,7 @@ public final class RwLockStrategy implements InvalidationStrategy {
 
     @Override
     public String readPathCost() {
-        return "read_lock/read_unlock: two atomic read-modify-writes on the cache's lock word";
+        return "read_lock/read_unlock: one CAS on a per-thread visible-readers slot and a release store (reader-biased)";
     }
 
     @Override
@@ -72,8 +72,7 @@ public final class RwLockStrategy implements InvalidationStrategy {
 
         @Override
         public long readLock() {
-            lock.readLock();
-            return 0;
+            return lock.readLockToken();
         }
 
         @Override
@@ -83,7 +82,7 @@ public final class RwLockStrategy implements InvalidationStrategy {
 
         @Override
         public void readUnlock(long token) {
-            lock.readUnlock();
+            lock.readUnlockToken((int) token);
         }
 
         @Override

@@ -16,6 +16,15 @@ import org.pfncache.guard.Guard;
  * side. Writers therefore take the lock in two steps: claim WAITING, then turn WAITING into
  * WRITER once the reader count is zero.
  *
+ * <p>Reader bias (BRAVO, Dice and Kogan, USENIX ATC 2019). While {@link #rbias} is set, a reader
+ * that uses the token API ({@link #readLockToken()}) publishes itself in one slot of a process-wide
+ * table of visible readers, hashed by thread and lock, instead of writing the shared lock word, so
+ * readers on different cores never write the same cache line. A writer first takes the lock word
+ * as usual (which stops new readers of either kind), then revokes the bias: it clears rbias,
+ * issues a full fence and waits until no table slot names this lock. Revocation costs a table
+ * scan, so the bias stays off for nine times as long as the last revocation took; a reader on the
+ * slow path turns it back on once that time has passed.
+ *
  * <p>Ordering: every acquisition is an acquire CAS and every release a release operation
  * ({@code getAndAddRelease} for readers, {@code setRelease} for the writer); each acquire pairs
  * with the releases of the previous holders, so a reader sees everything the last writer wrote
@@ -26,10 +35,19 @@ public final class RwLock {
     private static final int WRITER = 1 << 30;
     private static final int WAITING = 1 << 29;
     private static final int READERS = WAITING - 1;
+    private static final VarHandle RBIAS;
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
+    private static final int TABLE_SLOTS = 1024;
+    /** References per slot: 32 compressed references span 128 bytes, two cache lines. */
+    private static final int STRIDE = 32;
+    private static final Object[] VISIBLE_READERS = new Object[TABLE_SLOTS * STRIDE];
+    private static final int INHIBIT_FACTOR = 9;
+    private static final java.util.concurrent.atomic.AtomicInteger HASHES = new java.util.concurrent.atomic.AtomicInteger();
 
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(RwLock.class, "state", int.class);
+            RBIAS = MethodHandles.lookup().findVarHandle(RwLock.class, "rbias", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -44,6 +62,12 @@ public final class RwLock {
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
     private Thread writer;
+    /** Reader bias on: readers may take a visible-readers slot instead of the lock word. */
+    @SuppressWarnings("unused") // accessed through RBIAS
+    private volatile boolean rbias = true;
+    /** nanoTime before which slow readers must not turn the bias back on; written by writers. */
+    private volatile long inhibitUntil;
+    private final int lockHash = HASHES.getAndAdd(0x61c88647);
 
     public RwLock(String name) {
         this(name, null);
@@ -101,6 +125,97 @@ public final class RwLock {
         }
     }
 
+    /**
+     * Takes the read side and returns a token for {@link #readUnlockToken}: the fast path (a
+     * visible-readers slot, token > 0) while the bias is on, else the lock word (token 0).
+     */
+    public int readLockToken() {
+        if (tracking && sleeping) {
+            guard.mightSleep(readSite);
+        }
+        // Opaque: a stale true is caught by the volatile re-check after the slot CAS.
+        if ((boolean) RBIAS.getOpaque(this)) {
+            int slot = slotIndex();
+            // Volatile CAS, a full fence: pairs with the fence in revokeBias() between clearing
+            // rbias and scanning the table (store-buffering: the writer sees our slot or we see
+            // rbias == false).
+            if (SLOT.compareAndSet(VISIBLE_READERS, slot, null, this)) {
+                if ((boolean) RBIAS.getVolatile(this)) {
+                    if (tracking) {
+                        ContextGuard.acquired(this, readSite, null, !sleeping);
+                    }
+                    return slot + 1;
+                }
+                SLOT.setRelease(VISIBLE_READERS, slot, null);
+            }
+        }
+        int s = (int) STATE.getOpaque(this);
+        // Acquire CAS: pairs with writeUnlock's setRelease.
+        if ((s & (WRITER | WAITING)) != 0 || !STATE.weakCompareAndSetAcquire(this, s, s + 1)) {
+            slowReadLock();
+        }
+        // Holding the read side excludes writers, so no revocation can race this re-enable.
+        if (!(boolean) RBIAS.getOpaque(this) && System.nanoTime() - inhibitUntil >= 0) {
+            RBIAS.setVolatile(this, true);
+        }
+        if (tracking) {
+            ContextGuard.acquired(this, readSite, null, !sleeping);
+        }
+        return 0;
+    }
+
+    /** Releases a read side taken with {@link #readLockToken}. */
+    public void readUnlockToken(int token) {
+        if (token == 0) {
+            readUnlock();
+            return;
+        }
+        int slot = token - 1;
+        if (slot < 0 || slot >= VISIBLE_READERS.length || SLOT.getOpaque(VISIBLE_READERS, slot) != this) {
+            throw new IllegalMonitorStateException("rwlock_t '" + name + "': read_unlock with a bad token " + token);
+        }
+        if (tracking) {
+            ContextGuard.released(this, !sleeping);
+        }
+        // Release: the section's accesses happen-before a writer's scan that sees the slot empty
+        // (pairs with the getAcquire in revokeBias).
+        SLOT.setRelease(VISIBLE_READERS, slot, null);
+    }
+
+    private int slotIndex() {
+        int h = (int) Thread.currentThread().getId() * 0x9E3779B9 + lockHash;
+        return ((h ^ (h >>> 16)) & (TABLE_SLOTS - 1)) * STRIDE;
+    }
+
+    /**
+     * With the lock word held for writing: turns the bias off and waits for readers in the table.
+     * Without {@code wait}, gives up (false) instead of waiting for a reader still inside.
+     */
+    private boolean revokeBias(boolean wait) {
+        if (!(boolean) RBIAS.getOpaque(this)) {
+            return true;
+        }
+        long start = System.nanoTime();
+        RBIAS.setVolatile(this, false);
+        // Full fence: pairs with the readers' slot CAS (see readLockToken).
+        VarHandle.fullFence();
+        for (int i = 0; i < VISIBLE_READERS.length; i += STRIDE) {
+            // Acquire: pairs with the setRelease in readUnlockToken.
+            if (SLOT.getAcquire(VISIBLE_READERS, i) == this) {
+                if (!wait) {
+                    return false;
+                }
+                int step = 0;
+                while (SLOT.getAcquire(VISIBLE_READERS, i) == this) {
+                    step = Backoff.pause(step);
+                }
+            }
+        }
+        long now = System.nanoTime();
+        inhibitUntil = now + INHIBIT_FACTOR * Math.max(now - start, 1_000);
+        return true;
+    }
+
     public boolean tryReadLock() {
         int s = (int) STATE.getOpaque(this);
         if ((s & (WRITER | WAITING)) != 0 || !STATE.compareAndSet(this, s, s + 1)) {
@@ -113,14 +228,14 @@ public final class RwLock {
     }
 
     public void readUnlock() {
-        if (tracking) {
-            ContextGuard.released(this, !sleeping);
-        }
         // Release: the reader's accesses happen-before a writer's acquire that sees the count drop.
         int prev = (int) STATE.getAndAddRelease(this, -1);
         if ((prev & READERS) == 0) {
             STATE.getAndAdd(this, 1);
             throw new IllegalMonitorStateException("rwlock_t '" + name + "': read_unlock without read_lock");
+        }
+        if (tracking) {
+            ContextGuard.released(this, !sleeping);
         }
     }
 
@@ -137,6 +252,7 @@ public final class RwLock {
         if (!STATE.compareAndSet(this, 0, WRITER)) {
             slowWriteLock();
         }
+        revokeBias(true);
         writer = Thread.currentThread();
         if (tracking) {
             ContextGuard.acquired(this, writeSite, site, !sleeping);
@@ -169,6 +285,10 @@ public final class RwLock {
         if ((int) STATE.getOpaque(this) != 0 || !STATE.compareAndSet(this, 0, WRITER)) {
             return false;
         }
+        if (!revokeBias(false)) {
+            STATE.setRelease(this, 0); // a fast-path reader is inside: give the lock word back
+            return false;
+        }
         writer = Thread.currentThread();
         if (tracking) {
             ContextGuard.acquired(this, writeSite, site, !sleeping);
@@ -195,6 +315,11 @@ public final class RwLock {
 
     public boolean isWriteLockedByCurrentThread() {
         return writer == Thread.currentThread();
+    }
+
+    /** True while readers may take the visible-readers fast path (diagnostics). */
+    public boolean readerBiased() {
+        return (boolean) RBIAS.getOpaque(this);
     }
 
     public int readers() {
