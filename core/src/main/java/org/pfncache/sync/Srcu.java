@@ -1,0 +1,630 @@
+package org.pfncache.sync;
+
+import java.lang.System.Logger.Level;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import org.pfncache.guard.ContextGuard;
+import org.pfncache.guard.Guard;
+
+/**
+ * An SRCU domain ({@code struct srcu_struct}) shaped like kernel/rcu/srcutree.c: read sections
+ * that may sleep, grace periods that wait for the sections that began before them, polled grace
+ * periods that never block, and deferred callbacks ({@code call_srcu}).
+ *
+ * <h2>Algorithmic notes</h2>
+ *
+ * <p><b>Readers.</b> Reader slots stand in for CPUs: a fixed power-of-two number of slots
+ * (2 x available processors rounded up, at least 8), each with counters {@code locks[2]} and
+ * {@code unlocks[2]} in its own 128-byte stride of one {@code long[]}. A thread uses slot
+ * {@code tid & mask}; threads may share a slot, so every increment is an atomic
+ * {@code getAndAdd}. {@link #readLock()} reads the active index (0 or 1) and increments
+ * {@code locks[idx]} of its slot; the token {@code slot << 1 | idx} tells {@link #readUnlock(int)}
+ * which {@code unlocks[idx]} to increment, so a reader always unlocks the index it locked. No
+ * location is written by every reader. Both increments are volatile RMWs and so full barriers:
+ * B (lock) and C (unlock), as srcu_read_lock/srcu_read_unlock's smp_mb().
+ *
+ * <p><b>Scanning an index.</b> An index has no readers when, over all slots, the unlock sum
+ * equals the lock sum. The sums are taken slot by slot at different times, so a scan sums unlocks
+ * first, then a full fence (A), then locks. A pairs with C: an unlock the scan counted brings the
+ * matching lock (and the reader's whole section) with it, so the sums can only be equal when every
+ * reader counted on that index has left, and that reader's accesses happen-before the grace
+ * period's end. A pairs with B as store buffering: a reader whose lock increment the scan missed
+ * sees every store the updater made before A, so it needs no waiting. The sums are 64-bit and only
+ * compared for equality, so counter wrap-around is harmless.
+ *
+ * <p><b>Grace periods</b> (all steps under the GP lock, a {@link ReentrantLock}):
+ * <ol>
+ * <li>SCAN1: wait until the <em>inactive</em> index has no readers. Readers there read the index
+ *     before an earlier flip and incremented late; had that earlier grace period missed them, the
+ *     flip below would make their index active again and phase 2 would never look at it.</li>
+ * <li>Flip the active index, between two full fences: E (the scan that allowed the flip is ordered
+ *     before it; readers that use the new index were not seen by earlier scans) and D (pairs with
+ *     C: a reader whose unlock a later scan misses uses the new index from its next readLock on, so
+ *     stale-index readers cannot keep a phase waiting).</li>
+ * <li>SCAN2: wait until the old active index has no readers. Every reader that entered before
+ *     the grace period started counted itself on one of the two indexes scanned.</li>
+ * </ol>
+ *
+ * <p><b>Grace-period sequence and cookies</b> (rcu_seq): {@code gpSeq}'s two low bits are the
+ * state (0 idle, 1 SCAN1, 2 SCAN2) and the rest counts grace periods; a start adds 1, the end
+ * rounds up to the next multiple of 4. {@link #startPoll()} returns {@code (gpSeq + 7) & ~3}: the
+ * value {@code gpSeq} will have once a grace period that started after the call has ended (the
+ * next one when idle, the one after the current one otherwise, since the current one may already
+ * have scanned). A cookie is done when {@code gpSeq - cookie >= 0}, which is wrap-safe. Nothing
+ * drives grace periods in the background: whoever needs one drives it. {@link #synchronize()} and
+ * the reclaimer take the GP lock, advance as far as possible, release it and back off;
+ * {@link #startPoll()} and {@link #pollCompleted(long)} only {@code tryLock} and advance without
+ * waiting, so they never block. Every step of advancing is bounded (sums over the slots).
+ *
+ * <p><b>Callbacks.</b> {@link #call(Runnable)} records a cookie and queues the callback in an
+ * MPSC queue; a daemon reclaimer thread ({@code srcu-reclaim-NAME}, started on the first call)
+ * takes callbacks in FIFO order, drives the grace period each one waits for, runs it once that
+ * cookie is done, and parks when the queue is empty. {@link #barrier()} queues a marker and waits
+ * for it: FIFO order means every callback queued before it has run.
+ *
+ * <p><b>Hazard.</b> A reader thread that dies (or blocks forever) inside its read section blocks
+ * this domain's grace periods forever: {@link #synchronize()} never returns, callbacks never run,
+ * {@link #barrier()} and {@link #close()} never return. Waiters log a stall warning (every 10 s of
+ * a grace period, a bounded number of times per grace period, see {@link #stallWarnings()}) but
+ * never throw because of a stall. Polling still never blocks (it answers false), and other
+ * domains are unaffected: they share no state. Calling {@link #synchronize()} from inside a read
+ * section of the same domain is the same deadlock, as in the kernel.
+ */
+public final class Srcu implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Srcu.class.getName());
+    private static final VarHandle CTRS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle ACTIVE_IDX;
+    private static final VarHandle GP_SEQ;
+
+    /** Longs per slot: 4 counters padded to 128 bytes (two lines, against adjacent-line prefetch). */
+    private static final int STRIDE = 16;
+    private static final int LOCKS = 0;
+    private static final int UNLOCKS = 2;
+    private static final int MAX_SLOTS = 1 << 16;
+
+    static final long SEQ_STATE_MASK = 3;
+    static final int GP_IDLE = 0;
+    static final int GP_SCAN1 = 1;
+    static final int GP_SCAN2 = 2;
+
+    static final long DEFAULT_STALL_NANOS = TimeUnit.SECONDS.toNanos(10);
+    static final int MAX_STALL_WARNINGS_PER_GP = 3;
+    /** After this many {@link Backoff} steps (tens of ms), waiters park in 1 ms slices. */
+    private static final int LONG_PARK_AFTER = 1024;
+    private static final long LONG_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long BARRIER_WAIT_MILLIS = 100;
+    /** Longer timeouts are treated as this (about 292 years fit in a long of nanoseconds). */
+    private static final Duration MAX_TIMEOUT = Duration.ofDays(365);
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            ACTIVE_IDX = l.findVarHandle(Srcu.class, "activeIdx", int.class);
+            GP_SEQ = l.findVarHandle(Srcu.class, "gpSeq", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final String name;
+    private final Guard guard;
+    private final int slotMask;
+    /** Slot s's counters start at (s + 1) * STRIDE: a leading stride keeps slot 0 off the header. */
+    private final long[] ctrs;
+    @SuppressWarnings("unused") // accessed through ACTIVE_IDX; written under gpLock
+    private int activeIdx;
+    @SuppressWarnings("unused") // accessed through GP_SEQ; written under gpLock
+    private long gpSeq;
+    private final long gpSeqOrigin;
+    private final ReentrantLock gpLock = new ReentrantLock();
+    /** Written before the volatile gpSeq store that starts a grace period. */
+    private volatile long gpStartNanos;
+
+    private final long stallNanos;
+    private final Object stallLock = new Object();
+    private long stallGp;          // guarded by stallLock: the grace period the count below is for
+    private int stallsThisGp;      // guarded by stallLock
+    private volatile long stallWarnings; // written under stallLock
+
+    private final ConcurrentLinkedQueue<Callback> callbacks = new ConcurrentLinkedQueue<>();
+    private final AtomicReference<Thread> reclaimer = new AtomicReference<>();
+    /** call()s between their closed check and their enqueue; close() waits for zero (Dekker with closed). */
+    private final AtomicInteger callsInFlight = new AtomicInteger();
+    private volatile boolean closed;
+    private volatile boolean stopping;
+    /** Set by the reclaimer as it exits, after which nothing it could run remains queued. */
+    private volatile boolean reclaimerExited;
+    private final Object closeLock = new Object();
+    private boolean closeDone;     // guarded by closeLock
+
+    /** A domain in the process-default guard domain. */
+    public Srcu(String name) {
+        this(name, null);
+    }
+
+    /** A domain whose synchronize/barrier report might-sleep violations through {@code guard}. */
+    public Srcu(String name, Guard guard) {
+        this(name, guard, defaultSlots(), 0L, 0L, DEFAULT_STALL_NANOS);
+    }
+
+    /**
+     * For tests: {@code slots} reader slots (a power of two), every counter starting at
+     * {@code counterOrigin} and the grace-period sequence at {@code gpSeqOrigin} (idle, a multiple
+     * of 4), so that wrap-around can be reached; stall warnings every {@code stallNanos}.
+     */
+    Srcu(String name, Guard guard, int slots, long counterOrigin, long gpSeqOrigin, long stallNanos) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("srcu name must be non-blank, got "
+                    + (name == null ? "null" : "'" + name + "'"));
+        }
+        if (slots < 1 || slots > MAX_SLOTS || Integer.bitCount(slots) != 1) {
+            throw new IllegalArgumentException("reader slots must be a power of two in [1, " + MAX_SLOTS
+                    + "], got " + slots);
+        }
+        if ((gpSeqOrigin & SEQ_STATE_MASK) != GP_IDLE) {
+            throw new IllegalArgumentException("grace-period sequence origin must be idle (a multiple of 4), got "
+                    + gpSeqOrigin);
+        }
+        if (stallNanos <= 0) {
+            throw new IllegalArgumentException("stall interval must be positive, got " + stallNanos + " ns");
+        }
+        this.name = name;
+        this.guard = guard == null ? Guard.processDefault() : guard;
+        this.slotMask = slots - 1;
+        this.ctrs = new long[(slots + 1) * STRIDE];
+        Arrays.fill(ctrs, counterOrigin);
+        this.gpSeq = gpSeqOrigin;
+        this.gpSeqOrigin = gpSeqOrigin;
+        this.stallGp = gpSeqOrigin - (SEQ_STATE_MASK + 1); // a grace period that never runs
+        this.stallNanos = stallNanos;
+    }
+
+    static int defaultSlots() {
+        int wanted = Math.max(8, 2 * Runtime.getRuntime().availableProcessors());
+        return Math.min(MAX_SLOTS, Integer.highestOneBit(wanted - 1) << 1);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    // ---- read side: never blocks, never allocates ------------------------------------------
+
+    /** {@code srcu_read_lock()}: enters a read section; pass the token to {@link #readUnlock(int)}. */
+    public int readLock() {
+        // Opaque: either index is safe (see notes); B below orders the section after the increment.
+        int idx = (int) ACTIVE_IDX.getOpaque(this);
+        int slot = (int) Thread.currentThread().getId() & slotMask;
+        // B: volatile RMW = srcu_read_lock's smp_mb(); pairs with A in readersGone() (store buffering).
+        CTRS.getAndAdd(ctrs, (slot + 1) * STRIDE + LOCKS + idx, 1L);
+        return slot << 1 | idx;
+    }
+
+    /** {@code srcu_read_unlock()}: leaves the read section that {@code token} came from. */
+    public void readUnlock(int token) {
+        int slot = token >>> 1;
+        if (slot > slotMask) {
+            throw new IllegalArgumentException("srcu '" + name + "': " + token + " is not a read token of this domain");
+        }
+        // C: volatile RMW = srcu_read_unlock's smp_mb(); the section is ordered before the count;
+        // pairs with A (a scan that counts it sees the section as done) and D (later readers).
+        CTRS.getAndAdd(ctrs, (slot + 1) * STRIDE + UNLOCKS + (token & 1), 1L);
+    }
+
+    // ---- grace periods ---------------------------------------------------------------------
+
+    /** {@code synchronize_srcu()}: returns once every reader that entered before the call has left. */
+    public void synchronize() {
+        guard.mightSleep("synchronize_srcu");
+        awaitCompleted(startPoll(), false, 0L);
+    }
+
+    /** {@link #synchronize()} bounded by {@code timeout}; false if it expired first. */
+    public boolean synchronize(Duration timeout) {
+        if (timeout == null) {
+            throw new IllegalArgumentException("srcu '" + name + "': synchronize timeout must not be null");
+        }
+        guard.mightSleep("synchronize_srcu");
+        long nanos = timeout.isNegative() ? 0L : timeout.compareTo(MAX_TIMEOUT) > 0 ? MAX_TIMEOUT.toNanos()
+                : timeout.toNanos();
+        return awaitCompleted(startPoll(), true, System.nanoTime() + nanos);
+    }
+
+    /**
+     * {@code start_poll_synchronize_srcu()}: a cookie for {@link #pollCompleted(long)} that is done
+     * once a grace period that started after this call has ended. Starts that grace period if it
+     * can without waiting; never sleeps, never blocks.
+     */
+    public long startPoll() {
+        // Full fence: the caller's earlier stores are ordered before the snapshot, hence before the
+        // A of every scan of a grace period that starts after it (rcu_seq_snap's smp_mb()).
+        VarHandle.fullFence();
+        long cookie = snap(gpSeq());
+        drive(cookie, false);
+        return cookie;
+    }
+
+    /**
+     * {@code poll_state_synchronize_srcu()}: true once the grace period of {@code cookie} has
+     * ended. Advances the grace period as far as it can without waiting (only if the GP lock is
+     * free); never sleeps, never blocks.
+     *
+     * @throws IllegalArgumentException if {@code cookie} lies beyond any {@link #startPoll()} so far
+     */
+    public boolean pollCompleted(long cookie) {
+        long s = gpSeq();
+        if (cookie - snap(s) > 0) {
+            throw new IllegalArgumentException("srcu '" + name + "': cookie " + cookie
+                    + " was not issued by this domain (grace-period sequence is " + s + ")");
+        }
+        return done(s, cookie) || drive(cookie, false);
+    }
+
+    /** Grace periods completed since construction. */
+    public long completedGracePeriods() {
+        return (gpSeq() - gpSeqOrigin) >>> 2;
+    }
+
+    /** Stall diagnostics emitted so far. */
+    public long stallWarnings() {
+        return stallWarnings;
+    }
+
+    /**
+     * Volatile read: pairs with the volatile stores in advance(), so a caller that sees its cookie
+     * done also sees everything the grace period observed (the readers' sections, via A and C).
+     */
+    private long gpSeq() {
+        return (long) GP_SEQ.getVolatile(this);
+    }
+
+    private static long snap(long s) {
+        return (s + 2 * SEQ_STATE_MASK + 1) & ~SEQ_STATE_MASK;
+    }
+
+    private static boolean done(long s, long cookie) {
+        return s - cookie >= 0;
+    }
+
+    /** Waits (backing off between attempts) until {@code cookie} is done; false on deadline. */
+    private boolean awaitCompleted(long cookie, boolean timed, long deadline) {
+        int step = 0;
+        boolean interrupted = false;
+        try {
+            while (!drive(cookie, true)) {
+                long now = System.nanoTime();
+                if (timed && now - deadline >= 0) {
+                    return false;
+                }
+                warnIfStalled(now);
+                step = pause(step, timed ? deadline - now : LONG_PARK_NANOS);
+                // Uninterruptible like synchronize_srcu: clear so parking works, restore on return.
+                interrupted |= Thread.interrupted();
+            }
+            return true;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static int pause(int step, long remainingNanos) {
+        if (step < LONG_PARK_AFTER) {
+            return Backoff.pause(step);
+        }
+        LockSupport.parkNanos(Math.max(1L, Math.min(LONG_PARK_NANOS, remainingNanos)));
+        return step;
+    }
+
+    /**
+     * Advances toward {@code cookie} without waiting for readers; {@code mayBlock} takes the GP
+     * lock, otherwise only a free lock is taken. True once {@code cookie} is done.
+     */
+    private boolean drive(long cookie, boolean mayBlock) {
+        if (done(gpSeq(), cookie)) {
+            return true;
+        }
+        if (mayBlock) {
+            gpLock.lock();
+        } else if (!gpLock.tryLock()) {
+            return done(gpSeq(), cookie);
+        }
+        try {
+            return advance(cookie);
+        } finally {
+            gpLock.unlock();
+        }
+    }
+
+    /** The grace-period state machine (see notes); caller holds gpLock. Bounded: at most two GPs. */
+    private boolean advance(long cookie) {
+        for (;;) {
+            long s = (long) GP_SEQ.getOpaque(this); // only gpLock holders write it
+            if (done(s, cookie)) {
+                return true;
+            }
+            int state = (int) (s & SEQ_STATE_MASK);
+            if (state == GP_IDLE) {
+                gpStartNanos = System.nanoTime();
+                // Volatile: a startPoll snapshot that saw the idle value precedes this start (see startPoll).
+                GP_SEQ.setVolatile(this, s + 1);
+                continue;
+            }
+            int inactive = (int) ACTIVE_IDX.getOpaque(this) ^ 1;
+            if (!readersGone(inactive)) {
+                return false;
+            }
+            if (state == GP_SCAN1) {
+                flip(inactive);
+                GP_SEQ.setVolatile(this, s + 1);
+            } else {
+                // Volatile (release): the scans above happen-before any poller that sees the end.
+                GP_SEQ.setVolatile(this, (s | SEQ_STATE_MASK) + 1);
+            }
+        }
+    }
+
+    private boolean readersGone(int idx) {
+        long unlocks = sum(UNLOCKS + idx);
+        // A: pairs with C (a counted unlock brings its lock and its section) and B (store buffering).
+        VarHandle.fullFence();
+        return sum(LOCKS + idx) == unlocks;
+    }
+
+    private long sum(int counter) {
+        long total = 0;
+        for (int base = STRIDE; base < ctrs.length; base += STRIDE) {
+            total += (long) CTRS.getOpaque(ctrs, base + counter);
+        }
+        return total;
+    }
+
+    private void flip(int newIdx) {
+        // E: the scan that allowed this flip is ordered before it; pairs with B and C.
+        VarHandle.fullFence();
+        ACTIVE_IDX.setOpaque(this, newIdx);
+        // D: pairs with C; a reader whose unlock a later scan misses sees the new index next time.
+        VarHandle.fullFence();
+    }
+
+    /** Logs a stall diagnostic when the current grace period has run another stall interval. */
+    private void warnIfStalled(long now) {
+        long s = gpSeq();
+        if ((s & SEQ_STATE_MASK) == GP_IDLE) {
+            return;
+        }
+        // Read after gpSeq: at least as new as s's grace period, so never a spurious early warning.
+        long waited = now - gpStartNanos;
+        long due = Math.min(waited / stallNanos, MAX_STALL_WARNINGS_PER_GP);
+        if (due <= 0) {
+            return;
+        }
+        long gp = s & ~SEQ_STATE_MASK;
+        int number;
+        synchronized (stallLock) {
+            if (stallGp != gp) {
+                stallGp = gp;
+                stallsThisGp = 0;
+            }
+            if (stallsThisGp >= due) {
+                return;
+            }
+            stallsThisGp = (int) due;
+            number = (int) due;
+            stallWarnings = stallWarnings + 1;
+        }
+        String phase = (s & SEQ_STATE_MASK) == GP_SCAN1 ? "inactive-index (SCAN1)" : "old-index (SCAN2)";
+        LOG.log(Level.WARNING, "srcu '" + name + "': grace period " + ((gp - gpSeqOrigin) >>> 2)
+                + " has waited " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms for " + phase
+                + " readers (stall warning " + number + " of at most " + MAX_STALL_WARNINGS_PER_GP
+                + " for this grace period). A reader thread may have died inside a read section;"
+                + " if so, this domain's grace periods are blocked forever.");
+    }
+
+    // ---- callbacks ---------------------------------------------------------------------------
+
+    /**
+     * {@code call_srcu()}: runs {@code callback} once, after a grace period, on this domain's
+     * reclaimer thread (in the domain's guard; unlike the kernel, bottom halves are not disabled,
+     * so a callback may sleep). A callback that throws is logged.
+     *
+     * @throws IllegalArgumentException if {@code callback} is null
+     * @throws IllegalStateException    after {@link #close()}
+     */
+    public void call(Runnable callback) {
+        if (callback == null) {
+            throw new IllegalArgumentException("srcu '" + name + "': call() needs a callback, got null");
+        }
+        // Volatile increment, then volatile read of closed: close() sets closed, then waits for zero,
+        // so either this call sees closed or close() sees it in flight and waits for its enqueue.
+        callsInFlight.incrementAndGet();
+        try {
+            if (closed) {
+                throw new IllegalStateException("srcu '" + name + "' is closed: call() refused");
+            }
+            enqueueCallback(new Callback(callback, startPoll()));
+            LockSupport.unpark(reclaimerThread());
+        } finally {
+            callsInFlight.decrementAndGet();
+        }
+    }
+
+    /** {@code srcu_barrier()}: returns after every callback queued before it has run. */
+    public void barrier() {
+        guard.mightSleep("srcu_barrier");
+        Thread t = reclaimer.get();
+        if (t == null) {
+            return; // no call() has returned yet, so nothing was queued before this barrier
+        }
+        requireNotReclaimer(t, "srcu_barrier");
+        if (reclaimerExited) {
+            return; // closed: close() ran everything accepted before stopping the reclaimer
+        }
+        CountDownLatch ran = new CountDownLatch(1);
+        enqueueCallback(new Callback(ran::countDown, startPoll()));
+        LockSupport.unpark(t);
+        boolean interrupted = false;
+        try {
+            for (;;) {
+                try {
+                    if (ran.await(BARRIER_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+                        return;
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+                if (reclaimerExited) {
+                    return; // closed meanwhile: our marker may be orphaned, everything before it ran
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Barrier, then stops the reclaimer; idempotent. Later call()s throw; readers and grace periods still work. */
+    @Override
+    public void close() {
+        synchronized (closeLock) {
+            if (closeDone) {
+                return;
+            }
+            guard.mightSleep("srcu_barrier");
+            requireNotReclaimer(reclaimer.get(), "close");
+            closed = true;
+            int step = 0;
+            while (callsInFlight.get() != 0) { // call() never waits, so this is short
+                step = Backoff.pause(step);
+            }
+            barrier();
+            stopping = true;
+            Thread t = reclaimer.get();
+            if (t != null) {
+                LockSupport.unpark(t);
+                joinUninterruptibly(t);
+            }
+            closeDone = true;
+        }
+    }
+
+    private void requireNotReclaimer(Thread t, String op) {
+        if (t == Thread.currentThread()) {
+            throw new IllegalStateException("srcu '" + name + "': " + op + " from one of its own callbacks"
+                    + " would wait for itself");
+        }
+    }
+
+    private static void joinUninterruptibly(Thread t) {
+        boolean interrupted = false;
+        while (t.isAlive()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Producer side of the callback queue (any thread). */
+    private void enqueueCallback(Callback cb) {
+        callbacks.offer(cb);
+    }
+
+    /** Consumer side of the callback queue (the reclaimer only); null when empty. */
+    private Callback dequeueCallback() {
+        return callbacks.poll();
+    }
+
+    /** The reclaimer, started on first use; racing starters agree on one thread. */
+    private Thread reclaimerThread() {
+        Thread t = reclaimer.get();
+        if (t != null) {
+            return t;
+        }
+        Thread created = new Thread(this::reclaim, "srcu-reclaim-" + name);
+        created.setDaemon(true);
+        if (reclaimer.compareAndSet(null, created)) {
+            created.start();
+            return created;
+        }
+        return reclaimer.get();
+    }
+
+    private void reclaim() {
+        ContextGuard.enterOperation(guard);
+        Callback next = null;
+        int step = 0;
+        for (;;) {
+            if (next == null) {
+                next = dequeueCallback();
+                if (next == null) {
+                    if (stopping) {
+                        reclaimerExited = true;
+                        return;
+                    }
+                    LockSupport.park(this); // call() and close() unpark after their enqueue/flag
+                    Thread.interrupted();
+                    continue;
+                }
+                step = 0;
+            }
+            if (!drive(next.cookie, true)) {
+                warnIfStalled(System.nanoTime());
+                step = pause(step, LONG_PARK_NANOS);
+                Thread.interrupted();
+                continue;
+            }
+            invoke(next.action);
+            next = null;
+        }
+    }
+
+    private void invoke(Runnable action) {
+        try {
+            action.run();
+        } catch (Throwable t) {
+            LOG.log(Level.ERROR, "srcu '" + name + "': callback " + action + " threw; the reclaimer carries on", t);
+        }
+        Thread.interrupted(); // a callback's interrupt must not turn park() into a spin
+    }
+
+    // ---- test hooks ----------------------------------------------------------------------------
+
+    /** The current grace period's state: GP_IDLE, GP_SCAN1 or GP_SCAN2. */
+    int gpState() {
+        return (int) (gpSeq() & SEQ_STATE_MASK);
+    }
+
+    int slots() {
+        return slotMask + 1;
+    }
+
+    /** The raw grace-period sequence (cookies compare against it). */
+    long gpSequence() {
+        return gpSeq();
+    }
+
+    @Override
+    public String toString() {
+        return "srcu(" + name + ", gp " + completedGracePeriods() + ", state " + gpState() + ")";
+    }
+
+    /** A queued call_srcu callback and the cookie it waits for. */
+    private record Callback(Runnable action, long cookie) {
+    }
+}
