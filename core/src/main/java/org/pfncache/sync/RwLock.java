@@ -189,7 +189,8 @@ public final class RwLock {
 
     /**
      * With the lock word held for writing: turns the bias off and waits for readers in the table.
-     * Without {@code wait}, gives up (false) instead of waiting for a reader still inside.
+     * Without {@code wait}, gives up (false, bias left on) instead of waiting for a reader inside.
+     * Invariant: while the bias is off no slot of the table names this lock.
      */
     private boolean revokeBias(boolean wait) {
         if (!(boolean) RBIAS.getOpaque(this)) {
@@ -203,6 +204,9 @@ public final class RwLock {
             // Acquire: pairs with the setRelease in readUnlockToken.
             if (SLOT.getAcquire(VISIBLE_READERS, i) == this) {
                 if (!wait) {
+                    // Restore the bias before giving the lock word back: "bias off" must mean
+                    // "no reader of this lock in the table", or a later writer would skip the scan.
+                    RBIAS.setVolatile(this, true);
                     return false;
                 }
                 int step = 0;
@@ -228,12 +232,15 @@ public final class RwLock {
     }
 
     public void readUnlock() {
-        // Release: the reader's accesses happen-before a writer's acquire that sees the count drop.
-        int prev = (int) STATE.getAndAddRelease(this, -1);
-        if ((prev & READERS) == 0) {
-            STATE.getAndAdd(this, 1);
-            throw new IllegalMonitorStateException("rwlock_t '" + name + "': read_unlock without read_lock");
-        }
+        int s;
+        do {
+            s = (int) STATE.getOpaque(this);
+            if ((s & READERS) == 0) {
+                throw new IllegalMonitorStateException("rwlock_t '" + name + "': read_unlock without read_lock");
+            }
+            // Release CAS: the reader's accesses happen-before a writer's acquire that sees the
+            // count drop. A CAS, not an add-and-undo, so an unmatched unlock never disturbs the word.
+        } while (!STATE.weakCompareAndSetRelease(this, s, s - 1));
         if (tracking) {
             ContextGuard.released(this, !sleeping);
         }

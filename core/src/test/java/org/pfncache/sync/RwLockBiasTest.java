@@ -74,7 +74,17 @@ class RwLockBiasTest {
         assertTrue(t > 0);
         assertFalse(pool.submit(() -> l.tryWriteLock()).get(10, TimeUnit.SECONDS));
         assertFalse(l.isWriteLocked(), "a failed try leaves the lock word free");
+        assertTrue(l.readerBiased(), "a failed try leaves the bias on, so the next writer scans again");
+        CountDownLatch writing = new CountDownLatch(1);
+        Future<?> writer = pool.submit(() -> {
+            l.writeLock();
+            writing.countDown();
+            l.writeUnlock();
+        });
+        assertFalse(writing.await(100, TimeUnit.MILLISECONDS),
+                "after a failed try a writer must still wait for the fast-path reader");
         l.readUnlockToken(t);
+        writer.get(10, TimeUnit.SECONDS);
         assertTrue(pool.submit(() -> {
             boolean ok = l.tryWriteLock();
             if (ok) {
