@@ -77,7 +77,7 @@ public final class Vm implements AutoCloseable {
     private volatile boolean closed;
 
     private Vm(Builder b) {
-        this.guard = Guard.create(b.preemption, b.guardPolicy, b.guardListener);
+        this.guard = Guard.create(b.preemption, b.guardPolicy, b.guardListener, b.guardLogging);
         this.defaultStrategy = b.strategy;
         this.notifierLockKind = b.notifierLock;
         this.memory = new PhysicalMemory(b.physicalPages);
@@ -110,7 +110,7 @@ public final class Vm implements AutoCloseable {
         return guard;
     }
 
-    /** Every guard report made in this Vm's domain, oldest first. */
+    /** The first guard reports made in this Vm's domain, oldest first (see {@link Guard#reports()}). */
     public List<GuardReport> guardReports() {
         return guard.reports();
     }
@@ -184,11 +184,20 @@ public final class Vm implements AutoCloseable {
             closed = true;
             all = new ArrayList<>(caches);
         }
+        RuntimeException failure = null;
         for (PfnCache c : all) {
-            c.deactivate();
+            try {
+                c.deactivate();
+            } catch (RuntimeException e) {
+                failure = addFailure(failure, e);
+            }
         }
         for (PfnCache c : all) {
-            c.protection.close();
+            try {
+                c.protection.close();
+            } catch (RuntimeException e) {
+                failure = addFailure(failure, e);
+            }
         }
         List<Object> resources;
         synchronized (shared) {
@@ -199,12 +208,24 @@ public final class Vm implements AutoCloseable {
                 try {
                     ac.close();
                 } catch (Exception e) {
-                    throw new IllegalStateException("closing " + r + " failed", e);
+                    failure = addFailure(failure, new IllegalStateException("closing " + r + " failed", e));
                 }
             }
         }
         mm.unregister(notifier);
+        if (failure != null) {
+            throw failure;
+        }
     }
+
+    private static RuntimeException addFailure(RuntimeException first, RuntimeException next) {
+        if (first == null) {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
+    }
+
 
     void ensureOpen() {
         if (closed) {
@@ -493,6 +514,7 @@ public final class Vm implements AutoCloseable {
         private LockKind notifierLock = LockKind.SPINLOCK;
         private GuardPolicy guardPolicy = GuardPolicy.THROW;
         private Consumer<GuardReport> guardListener;
+        private boolean guardLogging = true;
         private int physicalPages = 16384;
 
         private Builder() {
@@ -520,6 +542,12 @@ public final class Vm implements AutoCloseable {
 
         public Builder guardListener(Consumer<GuardReport> l) {
             this.guardListener = l;
+            return this;
+        }
+
+        /** Whether REPORT logs the (first few) splats; default true. */
+        public Builder guardLogging(boolean log) {
+            this.guardLogging = log;
             return this;
         }
 
