@@ -24,13 +24,18 @@ import org.pfncache.guard.Guard;
  *
  * <p><b>Readers.</b> Reader slots stand in for CPUs: a fixed power-of-two number of slots
  * (2 x available processors rounded up, at least 8), each with counters {@code locks[2]} and
- * {@code unlocks[2]} in its own 128-byte stride of one {@code long[]}. A thread uses slot
- * {@code tid & mask}; threads may share a slot, so every increment is an atomic
- * {@code getAndAdd}. {@link #readLock()} reads the active index (0 or 1) and increments
- * {@code locks[idx]} of its slot; the token {@code slot << 1 | idx} tells {@link #readUnlock(int)}
- * which {@code unlocks[idx]} to increment, so a reader always unlocks the index it locked. No
- * location is written by every reader. Both increments are volatile RMWs and so full barriers:
- * B (lock) and C (unlock), as srcu_read_lock/srcu_read_unlock's smp_mb().
+ * {@code unlocks[2]} in its own 128-byte stride of one {@code long[]}. A thread maps to slot
+ * {@code tid & mask}. The first thread to use a slot owns it (a CAS on the slot's owner, once),
+ * like a CPU owns its per-CPU counters: the owner alone writes that slot, so its increments are a
+ * plain read and an ordered store, with no atomic read-modify-write. A thread whose slot is owned
+ * by another live thread uses the slot's shared twin, where increments are atomic
+ * {@code getAndAdd}s. {@link #readLock()} reads the active index (0 or 1) and increments
+ * {@code locks[idx]}; the token ({@code slot << 2 | shared << 1 | idx}) tells
+ * {@link #readUnlock(int)} which {@code unlocks[idx]} to increment, so a reader always unlocks the
+ * index it locked. No location is written by every reader. B (after the lock increment) is a full
+ * fence, as srcu_read_lock's smp_mb(); C (the unlock increment) is a release store on an owned
+ * slot (a volatile RMW on a shared one), which orders the section before the count as
+ * srcu_read_unlock's smp_mb() does for the scan's pairing.
  *
  * <p><b>Scanning an index.</b> An index has no readers when, over all slots, the unlock sum
  * equals the lock sum. The sums are taken slot by slot at different times, so a scan sums unlocks
@@ -120,6 +125,9 @@ public final class Srcu implements AutoCloseable {
     private final int slotMask;
     /** Slot s's counters start at (s + 1) * STRIDE: a leading stride keeps slot 0 off the header. */
     private final long[] ctrs;
+    /** Slot owners; a slot's owner alone writes its (owned) counters. Claimed by CAS, read opaque. */
+    private final Thread[] owners;
+    private static final VarHandle OWNERS = MethodHandles.arrayElementVarHandle(Thread[].class);
     @SuppressWarnings("unused") // accessed through ACTIVE_IDX; written under gpLock
     private int activeIdx;
     @SuppressWarnings("unused") // accessed through GP_SEQ; written under gpLock
@@ -180,7 +188,9 @@ public final class Srcu implements AutoCloseable {
         this.name = name;
         this.guard = guard == null ? Guard.processDefault() : guard;
         this.slotMask = slots - 1;
-        this.ctrs = new long[(slots + 1) * STRIDE];
+        // Owned slots first, then their shared twins; a leading stride keeps slot 0 off the header.
+        this.ctrs = new long[(2 * slots + 1) * STRIDE];
+        this.owners = new Thread[slots];
         Arrays.fill(ctrs, counterOrigin);
         this.gpSeq = gpSeqOrigin;
         this.gpSeqOrigin = gpSeqOrigin;
@@ -203,21 +213,48 @@ public final class Srcu implements AutoCloseable {
     public int readLock() {
         // Opaque: either index is safe (see notes); B below orders the section after the increment.
         int idx = (int) ACTIVE_IDX.getOpaque(this);
-        int slot = (int) Thread.currentThread().getId() & slotMask;
-        // B: volatile RMW = srcu_read_lock's smp_mb(); pairs with A in readersGone() (store buffering).
-        CTRS.getAndAdd(ctrs, (slot + 1) * STRIDE + LOCKS + idx, 1L);
-        return slot << 1 | idx;
+        Thread me = Thread.currentThread();
+        int slot = (int) me.getId() & slotMask;
+        if (OWNERS.getOpaque(owners, slot) == me || claim(slot, me)) {
+            int at = (slot + 1) * STRIDE + LOCKS + idx;
+            // Owned: no other thread writes this counter, so a plain read and an opaque store
+            // (never torn, never hoisted) are a complete increment.
+            CTRS.setOpaque(ctrs, at, (long) CTRS.get(ctrs, at) + 1);
+            // B = srcu_read_lock's smp_mb(); pairs with A in readersGone() (store buffering).
+            VarHandle.fullFence();
+            return slot << 2 | idx;
+        }
+        // B: a volatile RMW on the shared twin is the full barrier too.
+        CTRS.getAndAdd(ctrs, (slotMask + slot + 2) * STRIDE + LOCKS + idx, 1L);
+        return slot << 2 | 2 | idx;
+    }
+
+    /** Claims {@code slot} for {@code me} if it is free or its owner has died (rare path). */
+    private boolean claim(int slot, Thread me) {
+        Thread owner = (Thread) OWNERS.getVolatile(owners, slot);
+        if (owner == null) {
+            return OWNERS.compareAndSet(owners, slot, null, me);
+        }
+        // A dead owner writes nothing any more; whatever it left in the counters stays counted.
+        return !owner.isAlive() && OWNERS.compareAndSet(owners, slot, owner, me);
     }
 
     /** {@code srcu_read_unlock()}: leaves the read section that {@code token} came from. */
     public void readUnlock(int token) {
-        int slot = token >>> 1;
+        int slot = token >>> 2;
         if (slot > slotMask) {
             throw new IllegalArgumentException("srcu '" + name + "': " + token + " is not a read token of this domain");
         }
-        // C: volatile RMW = srcu_read_unlock's smp_mb(); the section is ordered before the count;
-        // pairs with A (a scan that counts it sees the section as done) and D (later readers).
-        CTRS.getAndAdd(ctrs, (slot + 1) * STRIDE + UNLOCKS + (token & 1), 1L);
+        int idx = token & 1;
+        if ((token & 2) == 0) {
+            int at = (slot + 1) * STRIDE + UNLOCKS + idx;
+            // C: release store on the owned counter: the section happens-before a scan that
+            // counts this unlock (the scan's fence A acquires it).
+            CTRS.setRelease(ctrs, at, (long) CTRS.get(ctrs, at) + 1);
+            return;
+        }
+        // C on a shared slot: a volatile RMW (other threads increment the same counter).
+        CTRS.getAndAdd(ctrs, (slotMask + slot + 2) * STRIDE + UNLOCKS + idx, 1L);
     }
 
     // ---- grace periods ---------------------------------------------------------------------

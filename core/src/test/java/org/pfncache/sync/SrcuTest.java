@@ -471,7 +471,7 @@ class SrcuTest {
         Srcu srcu = domain("args");
         assertThrows(IllegalArgumentException.class, () -> srcu.call(null));
         assertThrows(IllegalArgumentException.class, () -> srcu.readUnlock(-1));
-        assertThrows(IllegalArgumentException.class, () -> srcu.readUnlock(srcu.slots() << 1));
+        assertThrows(IllegalArgumentException.class, () -> srcu.readUnlock(srcu.slots() << 2));
         assertThrows(IllegalArgumentException.class, () -> srcu.synchronize(null));
         assertThrows(IllegalArgumentException.class, () -> new Srcu(" "));
         assertThrows(IllegalArgumentException.class, () -> new Srcu(null));
