@@ -246,7 +246,9 @@ public final class Srcu implements AutoCloseable {
             throw new IllegalArgumentException("srcu '" + name + "': " + token + " is not a read token of this domain");
         }
         int idx = token & 1;
-        if ((token & 2) == 0) {
+        // Owned path only on the owner's own thread; a section closed by another thread counts
+        // its unlock in the shared twin (only the sums over all slots matter).
+        if ((token & 2) == 0 && OWNERS.getOpaque(owners, slot) == Thread.currentThread()) {
             int at = (slot + 1) * STRIDE + UNLOCKS + idx;
             // C: release store on the owned counter: the section happens-before a scan that
             // counts this unlock (the scan's fence A acquires it).

@@ -491,4 +491,54 @@ class SrcuTest {
             step = Backoff.pause(step);
         }
     }
+
+    @Test
+    void i3_sectionClosedByAnotherThreadStillBalancesTheCounters() throws Exception {
+        Srcu srcu = new Srcu("xthread");
+        try {
+            int token = srcu.readLock();
+            java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                other.submit(() -> srcu.readUnlock(token)).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            } finally {
+                other.shutdownNow();
+            }
+            assertTrue(srcu.synchronize(java.time.Duration.ofSeconds(10)),
+                    "an unlock from another thread must count, or every grace period would wait forever");
+            int again = srcu.readLock();
+            srcu.readUnlock(again);
+            assertTrue(srcu.synchronize(java.time.Duration.ofSeconds(10)));
+        } finally {
+            srcu.close();
+        }
+    }
+
+    @Test
+    void i3_crossThreadUnlocksRacingTheOwnerLoseNoCount() throws Exception {
+        Srcu srcu = new Srcu("xthread-race");
+        java.util.concurrent.BlockingQueue<Integer> handoff = new java.util.concurrent.ArrayBlockingQueue<>(1024);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        int n = 200_000;
+        try {
+            java.util.concurrent.Future<?> owner = pool.submit(() -> {
+                for (int i = 0; i < n; i++) {
+                    handoff.put(srcu.readLock());       // closed by the other thread
+                    srcu.readUnlock(srcu.readLock());   // the owner's own churn on the same counters
+                }
+                return null;
+            });
+            java.util.concurrent.Future<?> closer = pool.submit(() -> {
+                for (int i = 0; i < n; i++) {
+                    srcu.readUnlock(handoff.take());
+                }
+                return null;
+            });
+            owner.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            closer.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(srcu.synchronize(java.time.Duration.ofSeconds(10)), "a lost unlock would stall every grace period");
+        } finally {
+            pool.shutdownNow();
+            srcu.close();
+        }
+    }
 }
