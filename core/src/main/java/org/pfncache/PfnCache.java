@@ -5,6 +5,8 @@ import java.lang.invoke.VarHandle;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.ToLongBiFunction;
+import java.util.function.ToLongFunction;
 import org.pfncache.guard.ContextGuard;
 import org.pfncache.host.KernelMapping;
 import org.pfncache.host.MmuNotifierRange;
@@ -359,13 +361,50 @@ public final class PfnCache {
         }
     }
 
-    /** R7 for writes into the page. */
+    /** R7 for a primitive result: as {@link #read}, without boxing (allocation-free). */
+    public long readLong(int len, ToLongFunction<Khva> reader) {
+        return access(len, Objects.requireNonNull(reader, "reader"), APPLY_AS_LONG);
+    }
+
+    /** R7 for writes into the page (allocation-free). */
     public void write(int len, Consumer<Khva> writer) {
-        Objects.requireNonNull(writer, "writer");
-        read(len, k -> {
-            writer.accept(k);
-            return null;
-        });
+        access(len, Objects.requireNonNull(writer, "writer"), ACCEPT);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static final ToLongBiFunction<Object, Khva> APPLY_AS_LONG =
+            (fn, k) -> ((ToLongFunction<Khva>) fn).applyAsLong(k);
+    @SuppressWarnings("unchecked")
+    private static final ToLongBiFunction<Object, Khva> ACCEPT = (fn, k) -> {
+        ((Consumer<Khva>) fn).accept(k);
+        return 0L;
+    };
+
+    /** The R7 loop of {@link #readLong} and {@link #write}: non-capturing adapters, so nothing is allocated. */
+    private long access(int len, Object fn, ToLongBiFunction<Object, Khva> body) {
+        requireAccessLen(len);
+        for (;;) {
+            long token = protection.readLock();
+            boolean checked = false;
+            long result = 0;
+            boolean done = false;
+            try {
+                CacheState s = lvState();
+                if (check(s, len)) {
+                    checked = true;
+                    result = body.applyAsLong(fn, s.khva);
+                    done = protection.readValidate(token);
+                }
+            } finally {
+                protection.readUnlock(token);
+            }
+            if (done) {
+                return result;
+            }
+            if (!checked) {
+                refresh(len);
+            }
+        }
     }
 
     public boolean isActive() {

@@ -13,24 +13,38 @@ final class ThreadContext {
     int preemptCount;
     int nonBlock;
     int irqsDisabled;
-    private HeldLock[] held = new HeldLock[8];
+    /** The held-lock stack as parallel arrays, so that taking a lock allocates nothing. */
+    private Object[] heldLock = new Object[8];
+    private String[] heldName = new String[8];
+    private String[] heldSite = new String[8];
     private int depth;
     private Guard[] operations = new Guard[4];
     private int operationDepth;
 
     void push(Object lock, String name, String site) {
-        if (depth == held.length) {
-            held = Arrays.copyOf(held, depth * 2);
+        if (depth == heldLock.length) {
+            heldLock = Arrays.copyOf(heldLock, depth * 2);
+            heldName = Arrays.copyOf(heldName, depth * 2);
+            heldSite = Arrays.copyOf(heldSite, depth * 2);
         }
-        held[depth++] = new HeldLock(lock, name, site);
+        heldLock[depth] = lock;
+        heldName[depth] = name;
+        heldSite[depth] = site;
+        depth++;
     }
 
     /** Removes the innermost entry for {@code lock}; locks need not be released in LIFO order. */
     void pop(Object lock) {
         for (int i = depth - 1; i >= 0; i--) {
-            if (held[i].lock() == lock) {
-                System.arraycopy(held, i + 1, held, i, depth - i - 1);
-                held[--depth] = null;
+            if (heldLock[i] == lock) {
+                int tail = depth - i - 1;
+                System.arraycopy(heldLock, i + 1, heldLock, i, tail);
+                System.arraycopy(heldName, i + 1, heldName, i, tail);
+                System.arraycopy(heldSite, i + 1, heldSite, i, tail);
+                depth--;
+                heldLock[depth] = null;
+                heldName[depth] = null;
+                heldSite[depth] = null;
                 return;
             }
         }
@@ -39,7 +53,7 @@ final class ThreadContext {
     List<String> heldLocks() {
         List<String> out = new ArrayList<>(depth);
         for (int i = 0; i < depth; i++) {
-            out.add(held[i].toString());
+            out.add(heldSite[i] == null ? heldName[i] : heldName[i] + " at " + heldSite[i]);
         }
         return out;
     }

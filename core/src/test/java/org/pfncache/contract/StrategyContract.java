@@ -388,6 +388,29 @@ public abstract class StrategyContract {
     }
 
     @Test
+    void r7_readLongAndWriteAllocateNothingOnTheHitPath() {
+        Fixture fx = fixture(PreemptionModel.NONE, LockKind.SPINLOCK, GuardPolicy.OFF);
+        PfnCache c = fx.cacheOn(9);
+        java.util.function.ToLongFunction<org.pfncache.Khva> get = k -> k.getLong(Fixture.SIG_OFFSET);
+        java.util.function.Consumer<org.pfncache.Khva> put = k -> k.putLong(0, 7);
+        long sum = 0;
+        for (int i = 0; i < 20_000; i++) { // warm up: lambdas linked, JIT may compile
+            c.write(8, put);
+            sum += c.readLong(16, get);
+        }
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long tid = Thread.currentThread().getId();
+        long before = mx.getThreadAllocatedBytes(tid);
+        for (int i = 0; i < 10_000; i++) {
+            c.write(8, put);
+            sum += c.readLong(16, get);
+        }
+        long allocated = mx.getThreadAllocatedBytes(tid) - before;
+        assertEquals(30_000L * Fixture.signature(9), sum);
+        assertTrue(allocated < 1024, "readLong/write on a valid cache must not allocate: " + allocated + " bytes for 10000 pairs");
+    }
+
+    @Test
     void r7_readAfterMunmapFaults() {
         Fixture fx = fixture();
         PfnCache c = fx.cacheOn(9);
