@@ -27,7 +27,10 @@ public final class Main {
                               prints the verdict, the counts and the first splat
               matrix          the scenario for every strategy x preemption x notifier lock x context
               help            this text (also --help, -h)
-              stress, bench   reserved, not built yet
+              stress [quick|full|ci] [jcstress options]
+                              the jcstress suites and negative controls (run by the ./pfncache launcher)
+              bench [quick|full|smoke] [JMH options]
+                              the JMH benchmarks, ratio table and chart (run by the ./pfncache launcher)
 
             scenario options:
               --strategy rwlock|rwlock-try|srcu|seqcount   invalidation strategy (default rwlock)
@@ -78,7 +81,7 @@ public final class Main {
                 case "scenario" -> scenario(rest, out);
                 case "matrix" -> matrix(rest, out);
                 case "stress", "bench" -> {
-                    err.println("pfncache: '" + args[0] + "' is not built yet");
+                    err.println("pfncache: '" + args[0] + "' runs from its own jar: use the ./pfncache launcher");
                     yield EXIT_USAGE;
                 }
                 default -> throw new UsageException("unknown command '" + args[0] + "'");

@@ -81,7 +81,7 @@ class MainTest {
     void reservedCommands_notBuiltYet_exit2(String cmd) {
         Result r = run(cmd);
         assertEquals(2, r.status());
-        assertTrue(r.err().contains("not built yet"), r.err());
+        assertTrue(r.err().contains("launcher"), r.err());
     }
 
     @ParameterizedTest

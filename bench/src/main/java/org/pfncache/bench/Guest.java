@@ -1,0 +1,83 @@
+package org.pfncache.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.pfncache.GuardPolicy;
+import org.pfncache.InvalidationStrategy;
+import org.pfncache.PfnCache;
+import org.pfncache.PreemptionModel;
+import org.pfncache.Vm;
+
+/**
+ * A Vm built only through the public API, the way a benchmark needs it: one VMA of {@code pages}
+ * pages at {@link #HVA}, one memslot over it (gfn i at hva {@code HVA + i} pages), and the value
+ * {@link #signature(int)} at offset 0 of page i, so that a read that returns it read the right
+ * page. Caches are gpa-based (kvm_gpc_activate), so check() also compares the memslot generation,
+ * as a vCPU's caches in KVM do.
+ */
+final class Guest implements AutoCloseable {
+    static final long HVA = 0x7f00_0000_0000L;
+    static final int PAGE = PfnCache.PAGE_SIZE;
+    /** Every access the benchmarks make: 8 bytes at the cache's offset. */
+    static final int LEN = 8;
+    /** Live spacer objects kept between caches so two caches' lock words never share a cache line. */
+    private static final int SPACER_BYTES = 256;
+
+    final Vm vm;
+    final int pages;
+    private final List<Object> spacers = new ArrayList<>();
+
+    Guest(InvalidationStrategy strategy, GuardPolicy policy, int pages, int physicalPages) {
+        this.vm = Vm.builder().strategy(strategy).preemption(PreemptionModel.NONE).guardPolicy(policy)
+                .physicalPages(physicalPages).build();
+        this.pages = pages;
+        vm.mm().mmap(HVA, (long) pages * PAGE);
+        vm.memslots().set(0, 0, pages, HVA);
+        for (int i = 0; i < pages; i++) {
+            writeSignature(i);
+        }
+    }
+
+    static long hva(int page) {
+        return HVA + (long) page * PAGE;
+    }
+
+    static long gpa(int page) {
+        return (long) page * PAGE;
+    }
+
+    /** Outside the small-Long cache on purpose: boxing it is never free. */
+    static long signature(int page) {
+        return 0x5157_0000_0000L | page;
+    }
+
+    void writeSignature(int page) {
+        vm.mm().writeLong(hva(page), signature(page));
+    }
+
+    /** A cache of the Vm's strategy, activated on {@code page} for {@link #LEN} bytes at offset 0. */
+    PfnCache cacheOn(int page) {
+        PfnCache c = vm.newCache();
+        c.activate(gpa(page), LEN);
+        spacers.add(new byte[SPACER_BYTES]);
+        return c;
+    }
+
+    int guardReports() {
+        return vm.guardReports().size();
+    }
+
+    /** The guard's reports are a finding, not noise: a benchmark run that made any says so. */
+    void warnIfReported(String what) {
+        int n = guardReports();
+        if (n > 0) {
+            System.out.println("WARNING: " + what + ": the guard made " + n + " report(s); first:\n"
+                    + vm.guardReports().get(0).format());
+        }
+    }
+
+    @Override
+    public void close() {
+        vm.close();
+    }
+}

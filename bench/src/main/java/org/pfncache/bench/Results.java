@@ -1,0 +1,122 @@
+package org.pfncache.bench;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+
+/**
+ * The results of one JMH run, looked up by benchmark ({@code "Class.method"}, the class's simple
+ * name) and parameters, with every time converted to nanoseconds per operation.
+ */
+final class Results {
+    /** JMH's gc profiler's normalised allocation, bytes per operation. */
+    static final String ALLOC_NORM = "gc.alloc.rate.norm";
+
+    private final List<RunResult> runs;
+
+    Results(Collection<RunResult> runs) {
+        this.runs = new ArrayList<>(runs);
+    }
+
+    int size() {
+        return runs.size();
+    }
+
+    boolean isEmpty() {
+        return runs.isEmpty();
+    }
+
+    /** True if any run carries the gc profiler's allocation figure. */
+    boolean hasAllocation() {
+        return runs.stream().anyMatch(r -> secondary(r, ALLOC_NORM) != null);
+    }
+
+    /** True if any benchmark whose simple name starts with {@code prefix} ran. */
+    boolean ran(String prefix) {
+        return runs.stream().anyMatch(r -> simpleName(r.getParams()).startsWith(prefix));
+    }
+
+    /** The run of {@code benchmark} whose parameters include every {@code key=value} given. */
+    RunResult find(String benchmark, String... params) {
+        for (RunResult r : runs) {
+            if (simpleName(r.getParams()).equals(benchmark) && matches(r.getParams(), params)) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    /** Score in ns/op, if that run exists. */
+    OptionalDouble nanos(String benchmark, String... params) {
+        RunResult r = find(benchmark, params);
+        return r == null ? OptionalDouble.empty() : OptionalDouble.of(nanos(r));
+    }
+
+    /** A secondary result's score (e.g. {@link #ALLOC_NORM}), if that run has it. */
+    OptionalDouble secondary(String label, String benchmark, String... params) {
+        RunResult r = find(benchmark, params);
+        Result<?> s = r == null ? null : secondary(r, label);
+        return s == null ? OptionalDouble.empty() : OptionalDouble.of(s.getScore());
+    }
+
+    List<RunResult> all() {
+        return runs;
+    }
+
+    static double nanos(RunResult r) {
+        Result<?> p = r.getPrimaryResult();
+        return p.getScore() * nanosPer(p.getScoreUnit());
+    }
+
+    static double errorNanos(RunResult r) {
+        Result<?> p = r.getPrimaryResult();
+        double e = p.getScoreError();
+        return Double.isNaN(e) ? Double.NaN : e * nanosPer(p.getScoreUnit());
+    }
+
+    static Result<?> secondary(RunResult r, String label) {
+        for (Map.Entry<String, Result> e : r.getSecondaryResults().entrySet()) {
+            if (e.getKey().equals(label) || e.getKey().endsWith("·" + label) || e.getKey().endsWith(":" + label)) {
+                return e.getValue();
+            }
+        }
+        return null;
+    }
+
+    /** "HotPathT1.read" for org.pfncache.bench.HotPathT1.read. */
+    static String simpleName(BenchmarkParams p) {
+        String b = p.getBenchmark();
+        int method = b.lastIndexOf('.');
+        int cls = b.lastIndexOf('.', method - 1);
+        return b.substring(cls + 1);
+    }
+
+    private static boolean matches(BenchmarkParams p, String[] params) {
+        for (String kv : params) {
+            int eq = kv.indexOf('=');
+            String value = p.getParam(kv.substring(0, eq));
+            if (!kv.substring(eq + 1).equals(value)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static double nanosPer(String unit) {
+        String u = unit.substring(0, unit.indexOf('/'));
+        TimeUnit tu = switch (u) {
+            case "ns" -> TimeUnit.NANOSECONDS;
+            case "us" -> TimeUnit.MICROSECONDS;
+            case "ms" -> TimeUnit.MILLISECONDS;
+            case "s" -> TimeUnit.SECONDS;
+            default -> throw new IllegalArgumentException("not a time per operation: " + unit);
+        };
+        return tu.toNanos(1);
+    }
+}

@@ -1,0 +1,13 @@
+package org.pfncache.stress.primitives;
+
+import org.pfncache.GuardPolicy;
+import org.pfncache.PreemptionModel;
+import org.pfncache.guard.Guard;
+
+/** The guard domain of every primitive under test: PREEMPT_NONE, guard off. */
+final class Primitives {
+    static final Guard GUARD = Guard.create(PreemptionModel.NONE, GuardPolicy.OFF, null);
+
+    private Primitives() {
+    }
+}
