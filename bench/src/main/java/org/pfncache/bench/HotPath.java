@@ -41,7 +41,8 @@ import org.pfncache.PfnCache;
  * under PREEMPT_NONE: per-thread lock tracking on, reports logged, none expected), and
  * {@code invalidateEveryUs} (0: none; otherwise a {@link BackgroundInvalidator} migrates one of
  * the readers' pages and refreshes its cache at that cadence; the {@code invalidations} counter
- * says how many it achieved per measured run, from which the achieved period follows).
+ * says how many it completed in each measured iteration — JMH's aggregate of it is the sum over
+ * iterations — from which {@link BenchRunner} derives the period achieved).
  * Threads: {@link HotPathT1}, {@link HotPathT2} (each thread on its own cache, its own page),
  * {@link HotPathSharedT2} (both threads on one cache).
  *

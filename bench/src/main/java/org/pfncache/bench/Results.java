@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 
@@ -87,6 +89,27 @@ final class Results {
             }
         }
         return null;
+    }
+
+    /**
+     * A secondary result summed over every measured iteration of every fork, and the number of
+     * those iterations: {@code {sum, iterations}}, or null if the run does not have it. (JMH's
+     * aggregate of an EVENTS counter is a sum over iterations, not a per-iteration figure.)
+     */
+    static double[] perIteration(RunResult r, String label) {
+        double sum = 0;
+        int n = 0;
+        for (BenchmarkResult b : r.getBenchmarkResults()) {
+            for (IterationResult i : b.getIterationResults()) {
+                for (Map.Entry<String, Result> e : i.getSecondaryResults().entrySet()) {
+                    if (e.getKey().equals(label)) {
+                        sum += e.getValue().getScore();
+                        n++;
+                    }
+                }
+            }
+        }
+        return n == 0 ? null : new double[] {sum, n};
     }
 
     /** "HotPathT1.read" for org.pfncache.bench.HotPathT1.read. */

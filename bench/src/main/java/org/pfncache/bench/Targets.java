@@ -159,21 +159,22 @@ final class Targets {
                     String name = cls + "." + method;
                     RunResult with = results.find(name, "strategy=" + s, "guard=OFF", "invalidateEveryUs=100");
                     OptionalDouble quiet = results.nanos(name, "strategy=" + s, "guard=OFF", "invalidateEveryUs=0");
-                    var inv = with == null ? null : Results.secondary(with, "invalidations");
-                    if (with == null || inv == null || inv.getScore() <= 0) {
+                    double[] perIteration = with == null ? null : Results.perIteration(with, "invalidations");
+                    if (perIteration == null || perIteration[0] <= 0) {
                         continue;
                     }
                     double iterationNanos = with.getParams().getMeasurement().getTime()
                             .convertTo(java.util.concurrent.TimeUnit.NANOSECONDS);
+                    double invalidations = perIteration[0] / perIteration[1];
                     double withNanos = Results.nanos(with);
                     String lost = "-";
                     if (quiet.isPresent()) {
                         double lostNanos = with.getParams().getThreads() * iterationNanos
                                 * Math.max(0, 1 - quiet.getAsDouble() / withNanos);
-                        lost = String.format(Locale.ROOT, "%.1f", lostNanos / inv.getScore() / 1e3);
+                        lost = String.format(Locale.ROOT, "%.1f", lostNanos / invalidations / 1e3);
                     }
                     sb.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %s | %s | %s |%n", name, s,
-                            iterationNanos / inv.getScore() / 1e3,
+                            iterationNanos / invalidations / 1e3,
                             quiet.isPresent() ? fmt(quiet.getAsDouble()) : "-", fmt(withNanos), lost));
                 }
             }

@@ -183,8 +183,13 @@ public final class RwLock {
     }
 
     private int slotIndex() {
-        int h = (int) Thread.currentThread().getId() * 0x9E3779B9 + lockHash;
-        return ((h ^ (h >>> 16)) & (TABLE_SLOTS - 1)) * STRIDE;
+        // Mix thread and lock fully (murmur3's finaliser): a plain sum would send thread n+1 on
+        // lock k+1 to the same slot as thread n on lock k, since the two constants cancel.
+        int h = (int) Thread.currentThread().getId() * 0x9E3779B9 ^ lockHash;
+        h ^= h >>> 16;
+        h *= 0x85EBCA6B;
+        h ^= h >>> 13;
+        return (h & (TABLE_SLOTS - 1)) * STRIDE;
     }
 
     /**
