@@ -26,6 +26,13 @@ final class CacheState {
 
     private CacheState(boolean active, boolean valid, long gpa, long uhva, long generation, long pfn,
                        KernelMapping mapping, int offset) {
+        this(active, valid, gpa, uhva, generation, pfn, mapping, offset,
+                mapping == null ? null : new KhvaImpl(mapping, offset));
+    }
+
+    /** The invalid twin shares the valid state's khva: same mapping, same offset. */
+    private CacheState(boolean active, boolean valid, long gpa, long uhva, long generation, long pfn,
+                       KernelMapping mapping, int offset, KhvaImpl khva) {
         this.active = active;
         this.valid = valid;
         this.gpa = gpa;
@@ -34,9 +41,9 @@ final class CacheState {
         this.pfn = pfn;
         this.mapping = mapping;
         this.offset = offset;
-        this.khva = mapping == null ? null : new KhvaImpl(mapping, offset);
+        this.khva = khva;
         this.invalid = valid
-                ? new CacheState(active, false, gpa, uhva, generation, pfn, mapping, offset)
+                ? new CacheState(active, false, gpa, uhva, generation, pfn, mapping, offset, khva)
                 : this;
     }
 
