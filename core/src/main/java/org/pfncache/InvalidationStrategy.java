@@ -1,15 +1,28 @@
 package org.pfncache;
 
+import java.util.function.Supplier;
+import org.pfncache.guard.Guard;
+import org.pfncache.host.MmuNotifierRange;
 import org.pfncache.strategy.RwLockStrategy;
 
 /**
- * What protects a cache's mapping against invalidation: the read section, the write side used by
- * refresh and deactivate, and what an MMU-notifier invalidation does (semantics.md section 5).
- * This is a public SPI: a user's own strategy implements it and runs the strategy contract kit.
+ * What protects a cache's mapping against invalidation: the kind of {@code gpc->lock}. This is
+ * the whole SPI: a strategy of your own implements this interface and its nested {@link CacheLock}
+ * (and, if its readers outlive the write side, a Vm-wide {@link Drain}), then runs the strategy
+ * contract kit. docs/strategies.md is the one page to read first.
+ *
+ * <p>Who calls what. {@link PfnCache} runs the kernel's protocol and calls the lock; it never
+ * looks inside. Readers (R7) bracket check() and the access with {@link CacheLock#readLock} /
+ * {@link CacheLock#readUnlock}. Refresh and deactivate (R4-R6) change the cache's state with
+ * {@link CacheLock#writeLock} held. The Vm's {@code gfn_to_pfn_cache_invalidate_start} (R8)
+ * walks every active cache: {@link CacheLock#walkReadLock} to test it, and only if it matched
+ * {@link CacheLock#invalidateWriteLock} to test again and clear valid. A lock that answers false
+ * in a non-blockable range makes the notifier fail with -EAGAIN (R10), which the kernel reports
+ * as a WARN since KVM's notifier has an end callback.
  */
 public interface InvalidationStrategy {
 
-    /** Whether invalidation may sleep. */
+    /** Whether invalidation may sleep, under PREEMPT_RT. */
     enum MaySleep {
         /** Sleeps in every invalidation, non-blockable ones included (a bug in a non_block section). */
         ALWAYS,
@@ -23,7 +36,7 @@ public interface InvalidationStrategy {
     enum NonBlockOutcome {
         /** Completes without waiting. */
         DONE,
-        /** Returns -EAGAIN; the reaper skips the range and retries later (R10). */
+        /** Answers -EAGAIN: the notifier core WARNs (KVM has an end callback) and the reaper skips the range (R10). */
         RETRY,
         /** Sleeps in the non_block section: the guard reports it (under PREEMPT_RT). */
         BUG
@@ -34,7 +47,7 @@ public interface InvalidationStrategy {
         return RwLockStrategy.RWLOCK;
     }
 
-    /** The smallest fix: as {@link #rwlock()}, but a non-blockable invalidation only try-locks and returns RETRY. */
+    /** The smallest fix: as {@link #rwlock()}, but a non-blockable invalidation only try-locks and answers -EAGAIN. */
     static InvalidationStrategy rwlockTry() {
         return RwLockStrategy.RWLOCK_TRY;
     }
@@ -78,6 +91,108 @@ public interface InvalidationStrategy {
     /** One line on what the read path costs. */
     String readPathCost();
 
-    /** The per-cache protection; called once per {@link PfnCache}. */
-    CacheProtection newProtection(ProtectionContext context);
+    /** The cache's {@code gpc->lock}; called once per {@link PfnCache} ({@code kvm_gpc_init}). */
+    CacheLock newCacheLock(Context context);
+
+    /**
+     * One cache's {@code gpc->lock}. Readers and writers follow PfnCache's protocol (see its class
+     * comment); the lock decides only what excludes whom and what may sleep.
+     */
+    interface CacheLock {
+        /** Enters the read section; returns a token for {@link #readValidate} and {@link #readUnlock}. */
+        long readLock();
+
+        /** False when an optimistic section raced a writer: whatever it read must be discarded. */
+        default boolean readValidate(long token) {
+            return true;
+        }
+
+        void readUnlock(long token);
+
+        /** Takes the write side (refresh, deactivate). Held only for short, non-sleeping stretches. */
+        void writeLock();
+
+        void writeUnlock();
+
+        /**
+         * {@code read_lock(&gpc->lock)} in the invalidation walk (R8), taken for every active
+         * cache, in range or not, with {@code gpc_lock} held. False: it cannot be taken without
+         * waiting in a non-blockable range, so the notifier answers -EAGAIN (R10). The default
+         * takes nothing: the walk's test reads the published state, which is safe lock-free.
+         */
+        default boolean walkReadLock(MmuNotifierRange range) {
+            return true;
+        }
+
+        /** Releases what {@link #walkReadLock} took. */
+        default void walkReadUnlock() {
+        }
+
+        /**
+         * {@code write_lock(&gpc->lock)} in the walk, for a cache whose test matched: held while
+         * valid is tested again and cleared. False: as for {@link #walkReadLock}. The default is
+         * {@link #writeLock}.
+         */
+        default boolean invalidateWriteLock(MmuNotifierRange range) {
+            writeLock();
+            return true;
+        }
+
+        default void invalidateWriteUnlock() {
+            writeUnlock();
+        }
+
+        /**
+         * Called with the write side held whenever the cache stops publishing a valid mapping of
+         * the page at {@code uhva} (invalidation, refresh, deactivation). A strategy whose readers
+         * are not excluded by the write side records here that readers may still hold that page,
+         * for its {@link Drain}. Must not sleep.
+         */
+        default void unpublished(long uhva) {
+        }
+
+        /**
+         * Disposes of an old mapping (of the page at {@code uhva}) that is no longer published (R4,
+         * R6): runs {@code unmap} now if no reader can still hold it, or once readers are gone.
+         */
+        void retire(long uhva, Runnable unmap);
+
+        /** Releases the lock's resources (the cache is deactivated and the Vm closing). */
+        default void close() {
+        }
+    }
+
+    /**
+     * A Vm-wide part of a strategy that drains readers which the write side does not exclude. A
+     * resource made through {@link Context#shared} that implements it takes part in every
+     * {@code invalidate_range_start}: the Vm calls {@link #drain} after the walk, with
+     * {@code gpc_lock} dropped, so it may sleep when the range is blockable. SRCU waits for (or,
+     * non-blockable, polls) the grace period that drains readers of the pages in the range.
+     */
+    interface Drain {
+        /** True when no reader can use a page in {@code range} any more; false (-EAGAIN) only if non-blockable. */
+        boolean drain(MmuNotifierRange range);
+    }
+
+    /** What a strategy's lock may use from its Vm. */
+    interface Context {
+        /** The Vm's guard domain: give it to every lock the strategy makes. */
+        Guard guard();
+
+        /** A name for the cache, for lock names and diagnostics. */
+        String cacheName();
+
+        /**
+         * A resource shared by every cache of the Vm (e.g. {@code kvm->srcu}), made on first use;
+         * the Vm closes it on close if it is {@link AutoCloseable}, and runs it on every
+         * invalidation if it is a {@link Drain}.
+         */
+        <T> T shared(Class<T> type, Supplier<T> factory);
+
+        /**
+         * How long a non-blockable invalidation may poll for readers before it answers -EAGAIN
+         * ({@link Vm.Builder#nonBlockPollBudget}).
+         */
+        java.time.Duration nonBlockPollBudget();
+    }
 }

@@ -1,15 +1,26 @@
 package org.pfncache;
 
 import java.util.Arrays;
+import java.util.function.Consumer;
 
 /**
- * The Vm's memslots: gfn ranges mapped onto hva ranges, replaced as a whole on every change, which
- * bumps {@link #generation()} (R11). Readers take one immutable {@link Snapshot} (the analogue of
- * {@code kvm_memslots()} under kvm->srcu), so a generation and the slots it names are always seen
- * together.
+ * The Vm's memslots: gfn ranges mapped onto hva ranges, replaced as a whole on every change
+ * (R11). Readers take one immutable {@link Snapshot} (the analogue of {@code kvm_memslots()} under
+ * kvm->srcu), so a generation and the slots it names are always seen together.
+ *
+ * <p>An update is {@code kvm_swap_active_memslots}: it waits until no MMU-notifier invalidation
+ * is in progress, publishes the new slots with the old generation plus
+ * {@link #GEN_UPDATE_IN_PROGRESS}, then publishes them again with the generation advanced by
+ * {@link #GENERATION_STEP} (x86 splits generations between its two address spaces, so each steps
+ * by 2). A gpa-based cache refreshed in between records the in-progress generation, which no
+ * final generation equals, so it fails check() and refreshes again.
  */
 public final class Memslots {
     private static final int PAGE_SHIFT = 12;
+    /** KVM_MEMSLOT_GEN_UPDATE_IN_PROGRESS, bit 63. */
+    public static final long GEN_UPDATE_IN_PROGRESS = 1L << 63;
+    /** How far the generation advances per update: the number of address spaces (2 on x86). */
+    public static final long GENERATION_STEP = 2;
 
     /** One slot: gfns [baseGfn, baseGfn + npages) at hvas from userspaceAddr. */
     record Slot(int id, long baseGfn, long npages, long userspaceAddr) {
@@ -34,16 +45,39 @@ public final class Memslots {
             }
             return PfnCache.BAD_HVA;
         }
+
+        /** Whether a slot's hva range overlaps [start, end) (kvm_handle_hva_range's test). */
+        boolean overlapsHva(long start, long end) {
+            for (Slot s : slots) {
+                long hvaEnd = s.userspaceAddr + (s.npages << PAGE_SHIFT);
+                if (start < hvaEnd && s.userspaceAddr < end) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
+    /** slots_lock: one update at a time. */
     private final Object updateLock = new Object();
     /** Published whole; volatile so that a reader of the reference sees the slots it names (R11). */
     private volatile Snapshot current = new Snapshot(0, new Slot[0]);
+    /** The Vm's kvm_swap_active_memslots: runs its argument once no invalidation is in progress. */
+    private final Consumer<Runnable> swap;
 
-    Memslots() {
+    Memslots(Consumer<Runnable> swap) {
+        this.swap = swap;
     }
 
-    /** Adds or replaces slot {@code id}; generation++. Overlap with another slot is refused. */
+    /** Publishes {@code slots}: in-progress generation first (after the Vm's wait), then the final one. */
+    private void install(Slot[] slots) {
+        long gen = current.generation();
+        Snapshot inProgress = new Snapshot(gen | GEN_UPDATE_IN_PROGRESS, slots);
+        swap.accept(() -> current = inProgress);
+        current = new Snapshot(gen + GENERATION_STEP, slots);
+    }
+
+    /** Adds or replaces slot {@code id} (the generation advances). Overlap with another slot is refused. */
     public void set(int id, long baseGfn, long npages, long userspaceAddr) {
         if (id < 0) {
             throw new IllegalArgumentException("memslot id must be >= 0, got " + id);
@@ -69,11 +103,11 @@ public final class Memslots {
             }
             next = Arrays.copyOf(next, next.length + 1);
             next[next.length - 1] = new Slot(id, baseGfn, npages, userspaceAddr);
-            current = new Snapshot(old.generation() + 1, next);
+            install(next);
         }
     }
 
-    /** Deletes slot {@code id}; generation++. An unknown id is refused. */
+    /** Deletes slot {@code id} (the generation advances). An unknown id is refused. */
     public void delete(int id) {
         synchronized (updateLock) {
             Snapshot old = current;
@@ -81,7 +115,7 @@ public final class Memslots {
             if (next.length == old.slots().length) {
                 throw new IllegalArgumentException("no memslot with id " + id);
             }
-            current = new Snapshot(old.generation() + 1, next);
+            install(next);
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.ToLongBiFunction;
 import java.util.function.ToLongFunction;
+import org.pfncache.InvalidationStrategy.CacheLock;
 import org.pfncache.guard.ContextGuard;
 import org.pfncache.host.KernelMapping;
 import org.pfncache.host.MmuNotifierRange;
@@ -23,7 +24,15 @@ import org.pfncache.sync.Mutex;
  * R5) marks the state invalid, drops the write side to fault and map the page (both may sleep),
  * retakes it and publishes only if no invalidation ran or is running
  * ({@code mmu_notifier_retry_cache}). Old mappings are handed to the strategy's
- * {@link CacheProtection#retire}, which unmaps them once no reader can hold them.
+ * {@link CacheLock#retire}, which unmaps them once no reader can hold them.
+ *
+ * <p>Invalidation ({@link #invalidateStart}, R8) runs inside the Vm's walk of gpc_list: the
+ * strategy's walk lock to test, then its write side to test again and clear valid. Why a refresh
+ * can never publish a mapping an invalidation covers (R5): the Vm raises
+ * {@code mn_active_invalidate_count} before the walk takes this cache's lock, and refresh reads
+ * the count with the write side held, so either the walk comes after the publish and clears it, or
+ * the refresh comes after the walk and sees the count raised (or, once the invalidation ended,
+ * {@code mmu_invalidate_seq} bumped: see Vm's class comment for the one case where it is not).
  */
 public final class PfnCache {
     public static final int PAGE_SIZE = 4096;
@@ -44,24 +53,21 @@ public final class PfnCache {
     private final Vm vm;
     private final String name;
     private final InvalidationStrategy strategy;
-    final CacheProtection protection;
+    private final CacheLock lock;
     private final Mutex refreshLock;
-    final RevocationTarget target = new Target();
     /** Written with the write side held (setRelease), read by readers with getAcquire. */
     @SuppressWarnings("unused") // accessed through STATE
     private volatile CacheState state = CacheState.INITIAL;
-    /** On the Vm's gpc_list; guarded by gpc_lock. */
-    boolean listed;
     /** The uhva pages under which the Vm's index lists this cache (at most two); guarded by gpc_lock. */
     long indexedPage = BAD_HVA;
     long indexedPage2 = BAD_HVA;
 
-    PfnCache(Vm vm, String name, InvalidationStrategy strategy, CacheProtection protection) {
+    PfnCache(Vm vm, String name, InvalidationStrategy strategy, CacheLock lock) {
         this.vm = vm;
         this.name = name;
         this.strategy = strategy;
-        this.protection = protection;
-        this.refreshLock = new Mutex(name + "->refresh_lock", vm.guard());
+        this.lock = lock;
+        this.refreshLock = new Mutex("&gpc->refresh_lock", vm.guard());
     }
 
     // ---- state accessors: the names say the ordering (lv: load-acquire, so: store-release) ----
@@ -77,17 +83,17 @@ public final class PfnCache {
     }
 
     /**
-     * Publishes {@code next} with the write side held, first telling the protection when a valid
+     * Publishes {@code next} with the write side held, then telling the lock when a valid
      * mapping stops being published (so that a strategy whose readers the write side does not
      * exclude can keep protecting that page).
      */
     private void publish(CacheState next) {
         CacheState old = lvState();
         soState(next);
-        // After the store: a grace period the protection starts now must begin after readers can
-        // no longer find the old mapping (pairs with the SRCU reader's fence before lvState()).
+        // After the store: a grace period the lock records now must begin after readers can no
+        // longer find the old mapping (SrcuDomain's ordering note, I3).
         if (old.valid && (!next.valid || next.mapping != old.mapping || next.uhvaPage() != old.uhvaPage())) {
-            protection.unpublished(old.uhva);
+            lock.unpublished(old.uhva);
         }
     }
 
@@ -116,22 +122,26 @@ public final class PfnCache {
         requireLen(gpa, uhva, len, "activate");
         vm.ensureOpen();
         ContextGuard.enterOperation(vm.guard());
-        refreshLock.lock("kvm_gpc_activate");
         try {
-            if (!lvState().active) {
-                // R1: add to gpc_list before setting active, so that a concurrent refresh cannot
-                // map a page before invalidations can reach this cache.
-                vm.addToList(this);
-                protection.writeLock();
-                try {
-                    publish(lvState().withActive(true));
-                } finally {
-                    protection.writeUnlock();
+            refreshLock.lock("kvm_gpc_activate");
+            try {
+                if (!lvState().active) {
+                    // R1: add to gpc_list before setting active, so that a concurrent refresh cannot
+                    // map a page before invalidations can reach this cache.
+                    vm.gpcList().add(this);
+                    lock.writeLock();
+                    try {
+                        publish(lvState().withActive(true));
+                    } finally {
+                        lock.writeUnlock();
+                    }
                 }
+                refreshLocked(gpa, uhva);
+            } finally {
+                refreshLock.unlock();
             }
-            refreshLocked(gpa, uhva);
         } finally {
-            refreshLock.unlock();
+            // Outside the lock's try: a guard error from lock() must not leave the Vm's scope on the thread.
             ContextGuard.exitOperation();
         }
     }
@@ -142,17 +152,21 @@ public final class PfnCache {
     public void refresh(int len) {
         vm.ensureOpen();
         ContextGuard.enterOperation(vm.guard());
-        refreshLock.lock("kvm_gpc_refresh");
         try {
-            CacheState s = lvState();
-            requireLen(s.gpa, s.uhva, len, "refresh");
-            if (!s.active) {
-                throw new IllegalStateException("refresh: cache " + name + " is not active");
+            refreshLock.lock("kvm_gpc_refresh");
+            try {
+                CacheState s = lvState();
+                requireLen(s.gpa, s.uhva, len, "refresh");
+                if (!s.active) {
+                    throw new IllegalStateException("refresh: cache " + name + " is not active");
+                }
+                // A cache is gpa-based or hva-based, not both; a gpa-based one recomputes its hva.
+                refreshLocked(s.gpa, s.gpa == INVALID_GPA ? s.uhva : BAD_HVA);
+            } finally {
+                refreshLock.unlock();
             }
-            // A cache is gpa-based or hva-based, not both; a gpa-based one recomputes its hva.
-            refreshLocked(s.gpa, s.gpa == INVALID_GPA ? s.uhva : BAD_HVA);
         } finally {
-            refreshLock.unlock();
+            // Outside the lock's try: a guard error from lock() must not leave the Vm's scope on the thread.
             ContextGuard.exitOperation();
         }
     }
@@ -181,13 +195,13 @@ public final class PfnCache {
         if (newUhva != BAD_HVA) {
             // R8 reachability: invalidations of the new page must find this cache before any
             // mapping of it can be published. The old page stays indexed until it is unpublished.
-            vm.indexAdd(this, pageOf(newUhva));
+            vm.gpcList().indexAdd(this, pageOf(newUhva));
         }
         KernelMapping retired = null;
         long retiredUhva = BAD_HVA;
         RuntimeException failure = null;
         try {
-            protection.writeLock();
+            lock.writeLock();
             try {
                 CacheState old = lvState();
                 CacheState next;
@@ -212,11 +226,11 @@ public final class PfnCache {
                     retiredUhva = old.uhva;
                 }
             } finally {
-                protection.writeUnlock();
+                lock.writeUnlock();
             }
         } finally {
             // Whatever was published, only its page needs to stay reachable from now on.
-            vm.indexRetain(this, lvState().uhvaPage());
+            vm.gpcList().indexRetain(this, lvState().uhvaPage());
         }
         // R4: unmap the old mapping only after dropping the write side (unmapping may sleep).
         if (retired != null) {
@@ -245,7 +259,7 @@ public final class PfnCache {
             // Snapshot the sequence; acquire is the smp_rmb() that keeps the page-table walk below
             // from being satisfied before it (pairs with the release in Vm.invalidateRangeEnd, R9).
             mmuSeq = vm.lvMmuInvalidateSeq();
-            protection.writeUnlock();
+            lock.writeUnlock();
             boolean ok = false;
             try {
                 if (newPfn != -1) {
@@ -256,9 +270,8 @@ public final class PfnCache {
                     vm.memory().put(newPfn);
                     newPfn = -1;
                     newMapping = null;
-                    if (++retries % 16 == 0) {
-                        Thread.yield(); // cond_resched()
-                    }
+                    ContextGuard.mightSleep("cond_resched");
+                    Thread.yield(); // cond_resched() after every retry, as hva_to_pfn_retry does
                 }
                 newPfn = vm.mm().getUserPage(uhva);
                 if (newPfn == -1) {
@@ -276,7 +289,7 @@ public final class PfnCache {
                     }
                     vm.memory().put(newPfn);
                 }
-                protection.writeLock();
+                lock.writeLock();
             }
         } while (vm.mmuNotifierRetryCache(mmuSeq));
         CacheState published = CacheState.of(true, true, gpa, uhva, generation, newPfn, newMapping);
@@ -290,32 +303,36 @@ public final class PfnCache {
     /** kvm_gpc_deactivate (R6); idempotent. */
     public void deactivate() {
         ContextGuard.enterOperation(vm.guard());
-        refreshLock.lock("kvm_gpc_deactivate");
         try {
-            CacheState old = lvState();
-            if (!old.active) {
-                return;
-            }
-            // Deactivate before leaving the list: invalidations must keep reaching the cache
-            // until no reader can use the mapping (R6).
-            protection.writeLock();
+            refreshLock.lock("kvm_gpc_deactivate");
             try {
-                publish(CacheState.of(false, false, old.gpa, old.uhva, old.generation, -1, null));
+                CacheState old = lvState();
+                if (!old.active) {
+                    return;
+                }
+                // Deactivate before leaving the list: invalidations must keep reaching the cache
+                // until no reader can use the mapping (R6).
+                lock.writeLock();
+                try {
+                    publish(CacheState.of(false, false, old.gpa, old.uhva, old.generation, -1, null));
+                } finally {
+                    lock.writeUnlock();
+                }
+                vm.gpcList().remove(this);
+                if (old.mapping != null) {
+                    retire(old.uhva, old.mapping);
+                }
             } finally {
-                protection.writeUnlock();
-            }
-            vm.removeFromList(this);
-            if (old.mapping != null) {
-                retire(old.uhva, old.mapping);
+                refreshLock.unlock();
             }
         } finally {
-            refreshLock.unlock();
+            // Outside the lock's try: a guard error from lock() must not leave the Vm's scope on the thread.
             ContextGuard.exitOperation();
         }
     }
 
     private void retire(long uhva, KernelMapping m) {
-        protection.retire(uhva, () -> vm.memory().kunmap(m));
+        lock.retire(uhva, () -> vm.memory().kunmap(m));
     }
 
     // ---- R3, R7: the read side ----
@@ -329,7 +346,7 @@ public final class PfnCache {
 
     /** Enters the read section (read_lock / srcu_read_lock / read_seqcount_begin). */
     public Section enter() {
-        return new SectionImpl(protection.readLock());
+        return new SectionImpl(lock.readLock());
     }
 
     /** R7: enter, check, refresh on failure, call {@code reader} on the khva, leave. */
@@ -337,7 +354,7 @@ public final class PfnCache {
         requireAccessLen(len);
         Objects.requireNonNull(reader, "reader");
         for (;;) {
-            long token = protection.readLock();
+            long token = lock.readLock();
             boolean checked = false;
             R result = null;
             boolean done = false;
@@ -347,10 +364,10 @@ public final class PfnCache {
                     checked = true;
                     result = reader.apply(s.khva);
                     // An optimistic section that raced a writer re-runs the reader.
-                    done = protection.readValidate(token);
+                    done = lock.readValidate(token);
                 }
             } finally {
-                protection.readUnlock(token);
+                lock.readUnlock(token);
             }
             if (done) {
                 return result;
@@ -384,7 +401,7 @@ public final class PfnCache {
     private long access(int len, Object fn, ToLongBiFunction<Object, Khva> body) {
         requireAccessLen(len);
         for (;;) {
-            long token = protection.readLock();
+            long token = lock.readLock();
             boolean checked = false;
             long result = 0;
             boolean done = false;
@@ -393,10 +410,10 @@ public final class PfnCache {
                 if (check(s, len)) {
                     checked = true;
                     result = body.applyAsLong(fn, s.khva);
-                    done = protection.readValidate(token);
+                    done = lock.readValidate(token);
                 }
             } finally {
-                protection.readUnlock(token);
+                lock.readUnlock(token);
             }
             if (done) {
                 return result;
@@ -466,26 +483,6 @@ public final class PfnCache {
         }
     }
 
-    /** The invalidation view of this cache (R8). */
-    private final class Target implements RevocationTarget {
-        @Override
-        public boolean mayCover(long start, long end) {
-            long u = lvState().uhva;
-            return u != BAD_HVA && u >= start && u < end;
-        }
-
-        @Override
-        public boolean coveredBy(long start, long end) {
-            CacheState s = lvState();
-            return s.valid && s.pfn != -1 && s.uhva >= start && s.uhva < end;
-        }
-
-        @Override
-        public void clearValid() {
-            publish(lvState().invalid);
-        }
-    }
-
     /** The kernel-shaped read section. Not thread-safe: one thread enters, checks, uses and closes it. */
     public interface Section extends AutoCloseable {
         /** kvm_gpc_check (R3). */
@@ -539,7 +536,7 @@ public final class PfnCache {
         @Override
         public boolean validate() {
             ensureOpen("validate()");
-            return protection.readValidate(token);
+            return lock.readValidate(token);
         }
 
         @Override
@@ -547,15 +544,52 @@ public final class PfnCache {
             if (!closed) {
                 closed = true;
                 checked = null;
-                protection.readUnlock(token);
+                lock.readUnlock(token);
             }
         }
     }
 
     // ---- used by Vm ----
 
-    /** The part of R8 that concerns this cache; gpc_lock held by the caller. */
-    CacheProtection.Revocation revoke(MmuNotifierRange range) {
-        return protection.revoke(target, range);
+    /**
+     * This cache's step of {@code gfn_to_pfn_cache_invalidate_start} (R8), with gpc_lock held:
+     * test under the walk lock; only if it matched, take the write side, test again (the cache
+     * may have changed in between) and clear valid. False: a lock answered -EAGAIN (R10).
+     */
+    boolean invalidateStart(MmuNotifierRange range) {
+        if (!lock.walkReadLock(range)) {
+            return false;
+        }
+        boolean matched;
+        try {
+            matched = covered(lvState(), range);
+        } finally {
+            lock.walkReadUnlock();
+        }
+        if (!matched) {
+            return true;
+        }
+        if (!lock.invalidateWriteLock(range)) {
+            return false;
+        }
+        try {
+            CacheState s = lvState();
+            if (covered(s, range)) {
+                publish(s.invalid);
+            }
+        } finally {
+            lock.invalidateWriteUnlock();
+        }
+        return true;
+    }
+
+    /** The walk's test: valid, a real pfn, and uhva in [start, end). */
+    private static boolean covered(CacheState s, MmuNotifierRange range) {
+        return s.valid && s.pfn != -1 && s.uhva >= range.start() && s.uhva < range.end();
+    }
+
+    /** Releases the lock's resources; the Vm calls it on close, after deactivating. */
+    void closeLock() {
+        lock.close();
     }
 }

@@ -2,12 +2,15 @@ package org.pfncache;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.pfncache.guard.ContextGuard;
@@ -18,23 +21,39 @@ import org.pfncache.host.MmuNotifier;
 import org.pfncache.host.MmuNotifierRange;
 import org.pfncache.host.PhysicalMemory;
 import org.pfncache.sync.KernelLock;
+import org.pfncache.sync.RwLock;
 
 /**
- * {@code struct kvm}: memslots, the host mm, the MMU-notifier bookkeeping and the list of active
- * caches (semantics.md sections 1 and 3).
+ * {@code struct kvm}: memslots, the host mm, the MMU-notifier bookkeeping, {@code kvm->mmu_lock}
+ * and the list of active caches (docs/semantics.md, sections 1 and 3).
  *
- * <p>Notifier protocol. {@code invalidate_range_start} (R8) takes {@code mn_invalidate_lock} to
- * raise {@code mn_active_invalidate_count}, then, under {@code gpc_lock}, asks each cache whose
- * hva may lie in the range to revoke its mapping through its strategy; revocations that must wait
- * for readers finish after gpc_lock is dropped. If any cache answers RETRY (non-blockable range,
- * R10) the count is lowered again and the notifier fails: the mm gives it no end call.
- * {@code invalidate_range_end} (R9) bumps {@code mmu_invalidate_seq} and then lowers the count
- * with a release store, so a refresh that sees the lower count also sees the new sequence.
+ * <p>Notifier protocol, as kvm_main.c has it. {@code invalidate_range_start} (R8) raises
+ * {@code mn_active_invalidate_count} under {@code mn_invalidate_lock}, walks gpc_list under
+ * {@code gpc_lock} ({@link GpcList#walk}), lets the strategies' {@link InvalidationStrategy.Drain
+ * drains} wait for readers with gpc_lock dropped, then, only if a memslot overlaps the range,
+ * takes {@code mmu_lock} for write and raises {@code mmu_invalidate_in_progress}
+ * ({@code kvm_handle_hva_range} with {@code kvm_mmu_invalidate_begin}). A strategy that cannot
+ * finish a non-blockable range answers -EAGAIN; the mm core then WARNs and calls this notifier's
+ * end anyway (R10), so start rolls nothing back. {@code invalidate_range_end} (R9) takes mmu_lock
+ * again when a memslot overlaps and bumps {@code mmu_invalidate_seq} there
+ * ({@code kvm_mmu_invalidate_end}), then lowers the count under mn_invalidate_lock and, at zero,
+ * wakes a memslot update waiting in {@code kvm_swap_active_memslots} (R11). A memslot update
+ * never completes while the count is raised, so start and end see the same overlap.
+ *
+ * <p>Ordering (R5). The count is raised before the walk takes any cache's lock, and refresh reads
+ * it (acquire, the smp_rmb() of mmu_notifier_retry_cache) with that cache's write side held: the
+ * lock pairs them. The sequence is bumped before the count is lowered (release, the smp_wmb()), so
+ * a refresh that sees the lowered count also sees the new sequence. The window the kernel leaves:
+ * for a range that no memslot overlaps the sequence is not bumped, so a refresh of an hva-based
+ * cache outside every memslot that straddles a whole invalidation, start to end, publishes the old
+ * pfn (see docs/semantics.md, R9, and the test named after mmu_notifier_retry_cache).
  */
 public final class Vm implements AutoCloseable {
     private static final VarHandle COUNT;
     private static final VarHandle SEQ;
     private static final AtomicInteger VM_IDS = new AtomicInteger();
+    /** The most simulated RAM a Vm may have: 2^20 pages (4 GiB). */
+    public static final int MAX_PHYSICAL_PAGES = 1 << 20;
 
     static {
         try {
@@ -50,40 +69,44 @@ public final class Vm implements AutoCloseable {
     private final Guard guard;
     private final InvalidationStrategy defaultStrategy;
     private final LockKind notifierLockKind;
+    private final LockKind mmuLockKind;
+    private final Duration nonBlockPollBudget;
     private final PhysicalMemory memory;
     private final HostMm mm;
-    private final Memslots memslots = new Memslots();
+    private final Memslots memslots;
     private final KernelLock mnInvalidateLock;
-    private final KernelLock gpcLock;
-    /** gpc_list; guarded by gpcLock. */
-    private final java.util.Set<PfnCache> gpcList = new java.util.LinkedHashSet<>();
-    /**
-     * uhva page -> caches that may publish a mapping of that page; guarded by gpcLock. Where the
-     * kernel walks gpc_list, invalidation looks up only the pages of its range (O(log n + k)).
-     */
-    private final java.util.TreeMap<Long, PfnCache[]> uhvaIndex = new java.util.TreeMap<>();
+    private final GpcList gpcList;
+    private final MmuLock mmuLock;
     private final Map<Class<?>, Object> shared = new LinkedHashMap<>();
-    /** Copy-on-write snapshot of the shared resources that take part in invalidation. */
-    private volatile InvalidationParticipant[] participants = new InvalidationParticipant[0];
+    /** Copy-on-write snapshot of the shared resources that drain readers on invalidation. */
+    private volatile InvalidationStrategy.Drain[] drains = new InvalidationStrategy.Drain[0];
     private final List<PfnCache> caches = new ArrayList<>();
     private final Notifier notifier = new Notifier();
     private final AtomicInteger cacheIds = new AtomicInteger();
-    /** Written under mn_invalidate_lock; read lock-free by refresh (see the accessors). */
+    /** Written under mn_invalidate_lock; read lock-free by refresh (see the class comment). */
     @SuppressWarnings("unused")
     private volatile int mnActiveInvalidateCount;
-    /** Written under mn_invalidate_lock; read lock-free by refresh. */
+    /** Written under mmu_lock; read lock-free by refresh. */
     @SuppressWarnings("unused")
     private volatile long mmuInvalidateSeq;
+    /** kvm->mmu_invalidate_in_progress; guarded by mmu_lock. */
+    private int mmuInvalidateInProgress;
+    /** The memslot update waiting for the count to drop to zero (kvm->mn_memslots_update_rcuwait). */
+    private volatile Thread memslotsWaiter;
     private volatile boolean closed;
 
     private Vm(Builder b) {
         this.guard = Guard.create(b.preemption, b.guardPolicy, b.guardListener, b.guardLogging);
         this.defaultStrategy = b.strategy;
         this.notifierLockKind = b.notifierLock;
+        this.mmuLockKind = b.mmuLock;
+        this.nonBlockPollBudget = b.nonBlockPollBudget;
         this.memory = new PhysicalMemory(b.physicalPages);
         this.mm = new HostMm(memory, guard);
-        this.mnInvalidateLock = KernelLock.of(b.notifierLock, "mn_invalidate_lock", guard);
-        this.gpcLock = KernelLock.of(b.notifierLock, "gpc_lock", guard);
+        this.memslots = new Memslots(this::swapActiveMemslots);
+        this.mnInvalidateLock = KernelLock.of(b.notifierLock, "&kvm->mn_invalidate_lock", guard);
+        this.gpcList = new GpcList(KernelLock.of(b.notifierLock, "&kvm->gpc_lock", guard), b.invalidationIndex);
+        this.mmuLock = MmuLock.of(b.mmuLock, guard);
         mm.register(notifier);
     }
 
@@ -123,6 +146,16 @@ public final class Vm implements AutoCloseable {
         return notifierLockKind;
     }
 
+    /** The kind of {@code kvm->mmu_lock}: SPINLOCK is x86's {@code rwlock_t}, RAW_SPINLOCK a raw one. */
+    public LockKind mmuLockKind() {
+        return mmuLockKind;
+    }
+
+    /** Whether invalidation looks caches up by uhva page instead of walking gpc_list (see {@link GpcList}). */
+    public boolean invalidationIndex() {
+        return gpcList.indexed();
+    }
+
     public InvalidationStrategy defaultStrategy() {
         return defaultStrategy;
     }
@@ -137,11 +170,11 @@ public final class Vm implements AutoCloseable {
         Objects.requireNonNull(strategy, "strategy");
         ensureOpen();
         String name = "gpc" + id + "." + cacheIds.incrementAndGet();
-        CacheProtection protection = strategy.newProtection(new Context(name));
-        if (protection == null) {
-            throw new IllegalStateException("strategy " + strategy.name() + " returned no protection");
+        InvalidationStrategy.CacheLock lock = strategy.newCacheLock(new Context(name));
+        if (lock == null) {
+            throw new IllegalStateException("strategy " + strategy.name() + " returned no cache lock");
         }
-        PfnCache cache = new PfnCache(this, name, strategy, protection);
+        PfnCache cache = new PfnCache(this, name, strategy, lock);
         synchronized (caches) {
             ensureOpen();
             caches.add(cache);
@@ -161,12 +194,7 @@ public final class Vm implements AutoCloseable {
 
     /** Number of caches on gpc_list. */
     public int activeCaches() {
-        gpcLock.lock("Vm.activeCaches");
-        try {
-            return gpcList.size();
-        } finally {
-            gpcLock.unlock();
-        }
+        return gpcList.size();
     }
 
     public boolean isClosed() {
@@ -194,7 +222,7 @@ public final class Vm implements AutoCloseable {
         }
         for (PfnCache c : all) {
             try {
-                c.protection.close();
+                c.closeLock();
             } catch (RuntimeException e) {
                 failure = addFailure(failure, e);
             }
@@ -226,115 +254,14 @@ public final class Vm implements AutoCloseable {
         return first;
     }
 
-
     void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("Vm " + id + " is closed");
         }
     }
 
-    // ---- gpc_list (R1, R6) ----
-
-    void addToList(PfnCache c) {
-        gpcLock.lock("kvm_gpc_activate");
-        try {
-            if (!c.listed) {
-                c.listed = true;
-                gpcList.add(c);
-            }
-        } finally {
-            gpcLock.unlock();
-        }
-    }
-
-    void removeFromList(PfnCache c) {
-        gpcLock.lock("kvm_gpc_deactivate");
-        try {
-            if (c.listed) {
-                c.listed = false;
-                gpcList.remove(c);
-            }
-            indexDrop(c, c.indexedPage);
-            indexDrop(c, c.indexedPage2);
-            c.indexedPage = PfnCache.BAD_HVA;
-            c.indexedPage2 = PfnCache.BAD_HVA;
-        } finally {
-            gpcLock.unlock();
-        }
-    }
-
-    /** Makes invalidations of {@code page} reach {@code c} (which keeps any page it had). */
-    void indexAdd(PfnCache c, long page) {
-        gpcLock.lock("kvm_gpc_refresh");
-        try {
-            if (!c.listed || c.indexedPage == page || c.indexedPage2 == page) {
-                return;
-            }
-            if (c.indexedPage == PfnCache.BAD_HVA) {
-                c.indexedPage = page;
-            } else if (c.indexedPage2 == PfnCache.BAD_HVA) {
-                c.indexedPage2 = page;
-            } else {
-                throw new IllegalStateException("cache " + c.name() + " already indexed under two pages");
-            }
-            PfnCache[] at = uhvaIndex.get(page);
-            if (at == null) {
-                uhvaIndex.put(page, new PfnCache[] {c});
-            } else {
-                PfnCache[] next = java.util.Arrays.copyOf(at, at.length + 1);
-                next[at.length] = c;
-                uhvaIndex.put(page, next);
-            }
-        } finally {
-            gpcLock.unlock();
-        }
-    }
-
-    /** Keeps {@code c} indexed only under {@code page} (BAD_HVA: under none). */
-    void indexRetain(PfnCache c, long page) {
-        gpcLock.lock("kvm_gpc_refresh");
-        try {
-            if (c.indexedPage != page) {
-                indexDrop(c, c.indexedPage);
-                c.indexedPage = PfnCache.BAD_HVA;
-            }
-            if (c.indexedPage2 != page) {
-                indexDrop(c, c.indexedPage2);
-                c.indexedPage2 = PfnCache.BAD_HVA;
-            }
-            if (c.indexedPage == PfnCache.BAD_HVA && c.indexedPage2 != PfnCache.BAD_HVA) {
-                c.indexedPage = c.indexedPage2;
-                c.indexedPage2 = PfnCache.BAD_HVA;
-            }
-        } finally {
-            gpcLock.unlock();
-        }
-    }
-
-    /** With gpcLock held. */
-    private void indexDrop(PfnCache c, long page) {
-        if (page == PfnCache.BAD_HVA) {
-            return;
-        }
-        PfnCache[] at = uhvaIndex.get(page);
-        if (at == null) {
-            return;
-        }
-        int i = 0;
-        while (i < at.length && at[i] != c) {
-            i++;
-        }
-        if (i == at.length) {
-            return;
-        }
-        if (at.length == 1) {
-            uhvaIndex.remove(page);
-            return;
-        }
-        PfnCache[] next = new PfnCache[at.length - 1];
-        System.arraycopy(at, 0, next, 0, i);
-        System.arraycopy(at, i + 1, next, i, at.length - i - 1);
-        uhvaIndex.put(page, next);
+    GpcList gpcList() {
+        return gpcList;
     }
 
     // ---- mmu_notifier_retry_cache (R5) ----
@@ -345,14 +272,11 @@ public final class Vm implements AutoCloseable {
     }
 
     /**
-     * mmu_notifier_retry_cache (R5): true while an invalidation runs or after one completed since
-     * {@code mmuSeq} was read. Called with the cache's write side held.
+     * mmu_notifier_retry_cache (R5): true while an invalidation runs or after one that overlapped a
+     * memslot completed since {@code mmuSeq} was read. Called with the cache's write side held,
+     * which orders it after any walk of this cache (class comment).
      */
     boolean mmuNotifierRetryCache(long mmuSeq) {
-        // Full fence: the new uhva this refresh published must be visible before the count is read;
-        // pairs with the fence in invalidateRangeStart after the count increment (store-buffering:
-        // either the invalidation sees the new uhva or this refresh sees the count, R5/R8).
-        VarHandle.fullFence();
         // Count first, with acquire (the smp_rmb()), then the sequence: pairs with the release
         // decrement in invalidateRangeEnd, which follows the sequence increment (R9).
         if ((int) COUNT.getAcquire(this) != 0) {
@@ -363,95 +287,129 @@ public final class Vm implements AutoCloseable {
 
     // ---- the MMU notifier (R8-R10) ----
 
+    /** kvm_mmu_notifier_invalidate_range_start; false is -EAGAIN (only for a non-blockable range). */
     private boolean invalidateRangeStart(MmuNotifierRange range) {
         ContextGuard.enterOperation(guard);
         try {
             mnInvalidateLock.lock("kvm_mmu_notifier_invalidate_range_start");
             try {
-                // Plain-ordered increment under the lock; published by the fence below and the unlock.
+                // Under the lock; the walk's cache locks publish it to refresh (class comment).
                 COUNT.setOpaque(this, (int) COUNT.getOpaque(this) + 1);
             } finally {
                 mnInvalidateLock.unlock();
             }
-            // Full fence: pairs with the one in mmuNotifierRetryCache (store-buffering, R5/R8).
-            VarHandle.fullFence();
             boolean ok = false;
             try {
-                ok = invalidateCaches(range);
-            } finally {
-                if (!ok) {
-                    // R10: a failed start gets no end call, so undo our own start bookkeeping.
-                    lowerCount();
+                ok = gpcList.walk(range);
+                // Strategy-wide drains (grace periods) run with gpc_lock dropped: they may sleep.
+                for (InvalidationStrategy.Drain d : drains) {
+                    ok &= d.drain(range);
                 }
+                if (!ok && range.blockable()) {
+                    throw new IllegalStateException("a strategy answered -EAGAIN to the blockable invalidation " + range);
+                }
+                // kvm_handle_hva_range(.on_lock = kvm_mmu_invalidate_begin): even after a failed
+                // walk, so that begin and end stay balanced (the mm calls our end anyway, R10).
+                if (memslots.snapshot().overlapsHva(range.start(), range.end())) {
+                    mmuLock.lock("kvm_mmu_notifier_invalidate_range_start");
+                    try {
+                        mmuInvalidateInProgress++;
+                    } finally {
+                        mmuLock.unlock();
+                    }
+                }
+                return ok;
+            } catch (RuntimeException | Error e) {
+                // A Java failure (not -EAGAIN) gets no end call from the mm: undo the count.
+                lowerCount();
+                throw e;
             }
-            return ok;
         } finally {
             ContextGuard.exitOperation();
         }
     }
 
-    /** gfn_to_pfn_cache_invalidate_start; true unless some cache or participant answered RETRY. */
-    private boolean invalidateCaches(MmuNotifierRange range) {
-        boolean retry = false;
-        gpcLock.lock("gfn_to_pfn_cache_invalidate_start");
-        try {
-            long first = range.start() & ~(long) (PfnCache.PAGE_SIZE - 1);
-            for (PfnCache[] at : uhvaIndex.subMap(first, true, range.end(), false).values()) {
-                for (PfnCache c : at) {
-                    if (c.target.mayCover(range.start(), range.end())
-                            && c.revoke(range) == CacheProtection.Revocation.RETRY) {
-                        retry = true;
-                    }
-                }
-            }
-        } finally {
-            gpcLock.unlock();
-        }
-        // Strategy-wide waits (grace periods) run with gpc_lock dropped: they may sleep.
-        for (InvalidationParticipant p : participants()) {
-            if (p.settle(range) == CacheProtection.Revocation.RETRY) {
-                retry = true;
-            }
-        }
-        if (retry && range.blockable()) {
-            throw new IllegalStateException("a strategy answered RETRY to a blockable invalidation of " + range);
-        }
-        return !retry;
-    }
-
-    private InvalidationParticipant[] participants() {
-        return participants;
-    }
-
+    /** kvm_mmu_notifier_invalidate_range_end (R9). */
     private void invalidateRangeEnd(MmuNotifierRange range) {
         ContextGuard.enterOperation(guard);
         try {
-            mnInvalidateLock.lock("kvm_mmu_notifier_invalidate_range_end");
-            try {
-                // R9: the sequence first ...
-                SEQ.setOpaque(this, (long) SEQ.getOpaque(this) + 1);
-                int c = (int) COUNT.getOpaque(this);
-                if (c == 0) {
-                    throw new IllegalStateException("invalidate_range_end without a matching start");
+            // kvm_handle_hva_range(.on_lock = kvm_mmu_invalidate_end): only where a memslot
+            // overlaps, which no memslot update can have changed since start (R11).
+            if (memslots.snapshot().overlapsHva(range.start(), range.end())) {
+                mmuLock.lock("kvm_mmu_notifier_invalidate_range_end");
+                try {
+                    if (mmuInvalidateInProgress == 0) {
+                        throw new IllegalStateException("KVM_BUG_ON: mmu_invalidate_in_progress < 0 at the end of " + range);
+                    }
+                    // The sequence first; the release store of the count below is the smp_wmb().
+                    SEQ.setOpaque(this, (long) SEQ.getOpaque(this) + 1);
+                    mmuInvalidateInProgress--;
+                } finally {
+                    mmuLock.unlock();
                 }
-                // ... then the count, with release (the smp_wmb()): pairs with the acquire load of
-                // the count in mmuNotifierRetryCache.
-                COUNT.setRelease(this, c - 1);
-            } finally {
-                mnInvalidateLock.unlock();
             }
+            lowerCount();
         } finally {
             ContextGuard.exitOperation();
         }
     }
 
+    /** Lowers mn_active_invalidate_count under mn_invalidate_lock; at zero wakes a memslot update. */
     private void lowerCount() {
-        mnInvalidateLock.lock("kvm_mmu_notifier_invalidate_range_start");
+        boolean wake;
+        mnInvalidateLock.lock("kvm_mmu_notifier_invalidate_range_end");
         try {
-            // Release, as in invalidateRangeEnd; the sequence is unchanged since nothing was unmapped.
-            COUNT.setRelease(this, (int) COUNT.getOpaque(this) - 1);
+            int c = (int) COUNT.getOpaque(this);
+            if (c == 0) {
+                throw new IllegalStateException("WARN_ON_ONCE: invalidate_range_end without a matching start");
+            }
+            // Release: pairs with the acquire load in mmuNotifierRetryCache, so a refresh that sees
+            // the lowered count sees the sequence bumped before it (R9).
+            COUNT.setRelease(this, c - 1);
+            wake = c == 1;
         } finally {
             mnInvalidateLock.unlock();
+        }
+        if (wake) {
+            // rcuwait_wake_up: the waiter stored itself before it last read the count under the
+            // lock, so it either saw zero or is visible here (the lock orders the two).
+            Thread w = memslotsWaiter;
+            if (w != null) {
+                LockSupport.unpark(w);
+            }
+        }
+    }
+
+    /**
+     * kvm_swap_active_memslots (R11), called by {@link Memslots} with its update lock held (one
+     * updater at a time, as slots_lock makes it): waits until no invalidation is in progress, then
+     * publishes {@code next} under mn_invalidate_lock, so that start and end of one invalidation
+     * see the same memslots. An interrupt does not stop the wait (TASK_UNINTERRUPTIBLE); it is
+     * kept for the caller.
+     */
+    private void swapActiveMemslots(Runnable publish) {
+        ContextGuard.mightSleep("kvm_swap_active_memslots");
+        boolean interrupted = false;
+        memslotsWaiter = Thread.currentThread();
+        try {
+            for (;;) {
+                mnInvalidateLock.lock("kvm_swap_active_memslots");
+                try {
+                    if ((int) COUNT.getOpaque(this) == 0) {
+                        publish.run();
+                        return;
+                    }
+                } finally {
+                    mnInvalidateLock.unlock();
+                }
+                LockSupport.park(this);
+                interrupted |= Thread.interrupted();
+            }
+        } finally {
+            memslotsWaiter = null;
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -467,12 +425,53 @@ public final class Vm implements AutoCloseable {
         }
 
         @Override
+        public String name() {
+            return "kvm_mmu_notifier_invalidate_range_start";
+        }
+
+        @Override
         public String toString() {
             return "kvm_mmu_notifier(vm " + id + ")";
         }
     }
 
-    private final class Context implements ProtectionContext {
+    /** {@code kvm->mmu_lock}'s write side: an {@code rwlock_t} (x86) or a raw lock. */
+    private interface MmuLock {
+        void lock(String site);
+
+        void unlock();
+
+        static MmuLock of(LockKind kind, Guard guard) {
+            if (kind == LockKind.RAW_SPINLOCK) {
+                KernelLock raw = KernelLock.of(kind, "&kvm->mmu_lock", guard);
+                return new MmuLock() {
+                    @Override
+                    public void lock(String site) {
+                        raw.lock(site);
+                    }
+
+                    @Override
+                    public void unlock() {
+                        raw.unlock();
+                    }
+                };
+            }
+            RwLock rw = new RwLock("&kvm->mmu_lock", guard);
+            return new MmuLock() {
+                @Override
+                public void lock(String site) {
+                    rw.writeLock(site);
+                }
+
+                @Override
+                public void unlock() {
+                    rw.writeUnlock();
+                }
+            };
+        }
+    }
+
+    private final class Context implements InvalidationStrategy.Context {
         private final String cacheName;
 
         Context(String cacheName) {
@@ -490,16 +489,21 @@ public final class Vm implements AutoCloseable {
         }
 
         @Override
+        public Duration nonBlockPollBudget() {
+            return nonBlockPollBudget;
+        }
+
+        @Override
         public <T> T shared(Class<T> type, Supplier<T> factory) {
             synchronized (shared) {
                 Object o = shared.get(type);
                 if (o == null) {
                     o = Objects.requireNonNull(factory.get(), "shared resource factory returned null");
                     shared.put(type, o);
-                    if (o instanceof InvalidationParticipant p) {
-                        InvalidationParticipant[] next = java.util.Arrays.copyOf(participants, participants.length + 1);
-                        next[next.length - 1] = p;
-                        participants = next;
+                    if (o instanceof InvalidationStrategy.Drain d) {
+                        InvalidationStrategy.Drain[] next = Arrays.copyOf(drains, drains.length + 1);
+                        next[next.length - 1] = d;
+                        drains = next;
                     }
                 }
                 return type.cast(o);
@@ -512,10 +516,13 @@ public final class Vm implements AutoCloseable {
         private InvalidationStrategy strategy = InvalidationStrategy.rwlock();
         private PreemptionModel preemption = PreemptionModel.NONE;
         private LockKind notifierLock = LockKind.SPINLOCK;
+        private LockKind mmuLock = LockKind.SPINLOCK;
         private GuardPolicy guardPolicy = GuardPolicy.THROW;
         private Consumer<GuardReport> guardListener;
         private boolean guardLogging = true;
         private int physicalPages = 16384;
+        private boolean invalidationIndex;
+        private Duration nonBlockPollBudget = Duration.ofMillis(1);
 
         private Builder() {
         }
@@ -530,8 +537,18 @@ public final class Vm implements AutoCloseable {
             return this;
         }
 
+        /** Kind of {@code mn_invalidate_lock} and {@code gpc_lock}; default SPINLOCK (spinlock_t, as KVM has them). */
         public Builder notifierLock(LockKind k) {
             this.notifierLock = Objects.requireNonNull(k, "notifierLock");
+            return this;
+        }
+
+        /**
+         * Kind of {@code kvm->mmu_lock}: SPINLOCK (the default) is x86's {@code rwlock_t}, a
+         * sleeping lock under PREEMPT_RT; RAW_SPINLOCK makes it raw.
+         */
+        public Builder mmuLock(LockKind k) {
+            this.mmuLock = Objects.requireNonNull(k, "mmuLock");
             return this;
         }
 
@@ -551,11 +568,36 @@ public final class Vm implements AutoCloseable {
             return this;
         }
 
+        /** Simulated RAM in 4 KiB pages; default 16384 (64 MiB), at most {@link #MAX_PHYSICAL_PAGES}. */
         public Builder physicalPages(int pages) {
-            if (pages <= 0) {
-                throw new IllegalArgumentException("physicalPages must be > 0, got " + pages);
+            if (pages <= 0 || pages > MAX_PHYSICAL_PAGES) {
+                throw new IllegalArgumentException("physicalPages must be in [1, " + MAX_PHYSICAL_PAGES + "], got " + pages);
             }
             this.physicalPages = pages;
+            return this;
+        }
+
+        /**
+         * Whether invalidation looks caches up in an index by uhva page (O(log n + k)) instead of
+         * walking every active cache as the kernel does (O(n)); default false, the kernel's walk.
+         * With the index, caches outside the range are not visited, so their locks are not taken:
+         * a different cost, and under PREEMPT_RT a different first sleeping lock (GpcList).
+         */
+        public Builder invalidationIndex(boolean on) {
+            this.invalidationIndex = on;
+            return this;
+        }
+
+        /**
+         * How long a non-blockable invalidation may poll for readers (SRCU's grace period) before
+         * it answers -EAGAIN; default 1 ms. One setting for the whole Vm.
+         */
+        public Builder nonBlockPollBudget(Duration budget) {
+            Objects.requireNonNull(budget, "nonBlockPollBudget");
+            if (budget.isNegative()) {
+                throw new IllegalArgumentException("nonBlockPollBudget must not be negative, got " + budget);
+            }
+            this.nonBlockPollBudget = budget;
             return this;
         }
 

@@ -25,7 +25,7 @@ public final class Main {
             commands:
               scenario        vCPU threads read through their caches while a host thread invalidates;
                               prints the verdict, the counts and the first splat
-              matrix          the scenario for every strategy x preemption x notifier lock x context
+              matrix          the scenario for every strategy x preemption x lock kinds x context
               help            this text (also --help, -h)
               stress [quick|full|ci] [jcstress options]
                               the jcstress suites and negative controls (run by the ./pfncache launcher)
@@ -36,6 +36,7 @@ public final class Main {
               --strategy rwlock|rwlock-try|srcu|seqcount   invalidation strategy (default rwlock)
               --preemption none|rt            preemption model (default rt)
               --notifier-lock spinlock|raw    kind of mn_invalidate_lock and gpc_lock (default spinlock)
+              --mmu-lock rwlock|raw           kind of kvm->mmu_lock (default rwlock, x86's rwlock_t)
               --context munmap|migrate|oom    who invalidates (default oom, the OOM reaper)
               --readers N                     vCPU threads, 1..64, 4 caches each (default 2)
               --duration D                    how long the host thread invalidates: 500ms, 2s, 1.5s (default 1s)
@@ -45,22 +46,26 @@ public final class Main {
             matrix options:
               --strategies a,b,...            default: every built-in strategy
               --preemptions none,rt           default: both
-              --notifier-locks spinlock,raw   default: both
+              --notifier-locks spinlock,raw   with --mmu-locks: every combination of the two lists;
+              --mmu-locks rwlock,raw          default rows: spinlock+rwlock (KVM today),
+                                              raw+rwlock, raw+raw
               --contexts munmap,migrate,oom   default: all three
               --readers N                     as for scenario (default 2)
               --duration D                    per cell (default 1s)
               --json                          print {"cells": [...], "durationMs": n} on stdout
-              --splats                        print the first splat of each BUG cell
+              --splats                        print the first splat of each BUG or WARN cell
 
-            verdicts, first that applies: BUG (a guard report), HANG, ERROR, UNSAFE (use after
-            invalidate), RETRY (the OOM reaper got -EAGAIN), OK; N/A for an unimplemented strategy.
+            verdicts, first that applies: BUG (sleeping in an invalid context), WARN (a notifier
+            with an end callback failed a non-blockable range), HANG, ERROR, UNSAFE (use after
+            invalidate), RETRY (the reaper skipped ranges without a WARN), OK; N/A for an
+            unimplemented strategy. Rules R1-R14 and invariants I1-I7: docs/semantics.md.
             exit status: 0 with any verdict, 2 for a usage error, 1 for an internal error.
             """;
 
     private static final Set<String> SCENARIO_VALUED =
-            Set.of("strategy", "preemption", "notifier-lock", "context", "readers", "duration");
+            Set.of("strategy", "preemption", "notifier-lock", "mmu-lock", "context", "readers", "duration");
     private static final Set<String> MATRIX_VALUED =
-            Set.of("strategies", "preemptions", "notifier-locks", "contexts", "readers", "duration");
+            Set.of("strategies", "preemptions", "notifier-locks", "mmu-locks", "contexts", "readers", "duration");
 
     private Main() {
     }
@@ -122,6 +127,7 @@ public final class Main {
                 o.value("strategy", seed.strategy(), InvalidationStrategy::byName),
                 o.value("preemption", seed.preemption(), ScenarioConfig::preemptionByName),
                 o.value("notifier-lock", seed.notifierLock(), ScenarioConfig::notifierLockByName),
+                o.value("mmu-lock", seed.mmuLock(), ScenarioConfig::mmuLockByName),
                 o.value("context", seed.context(), InvalidationContext::byName),
                 o.intValue("readers", seed.readers(), 1, ScenarioConfig.MAX_READERS),
                 o.duration("duration", seed.duration()),
@@ -135,6 +141,20 @@ public final class Main {
         return EXIT_OK;
     }
 
+    /** The default rows, or every combination of the given notifier and mmu_lock kinds. */
+    private static List<ScenarioConfig.LockPair> lockPairs(Options o) throws UsageException {
+        if (!o.has("notifier-locks") && !o.has("mmu-locks")) {
+            return ScenarioConfig.LockPair.DEFAULTS;
+        }
+        List<ScenarioConfig.LockPair> pairs = new java.util.ArrayList<>();
+        for (LockKind n : o.list("notifier-locks", List.of(LockKind.values()), ScenarioConfig::notifierLockByName)) {
+            for (LockKind m : o.list("mmu-locks", List.of(LockKind.values()), ScenarioConfig::mmuLockByName)) {
+                pairs.add(new ScenarioConfig.LockPair(n, m));
+            }
+        }
+        return pairs;
+    }
+
     private static int matrix(List<String> args, PrintStream out) throws UsageException, InterruptedException {
         Options o = Options.parse("matrix", args, MATRIX_VALUED, Set.of("json", "splats"));
         if (o.flag("help")) {
@@ -143,12 +163,12 @@ public final class Main {
         }
         ScenarioConfig seed = ScenarioConfig.seed();
         ScenarioConfig base = new ScenarioConfig(seed.strategy(), seed.preemption(), seed.notifierLock(),
-                seed.context(), o.intValue("readers", seed.readers(), 1, ScenarioConfig.MAX_READERS),
+                seed.mmuLock(), seed.context(), o.intValue("readers", seed.readers(), 1, ScenarioConfig.MAX_READERS),
                 o.duration("duration", Matrix.DEFAULT_CELL_DURATION), seed.hangTimeout());
         Matrix matrix = new Matrix(
                 o.list("strategies", InvalidationStrategy.builtIns(), InvalidationStrategy::byName),
                 o.list("preemptions", List.of(PreemptionModel.values()), ScenarioConfig::preemptionByName),
-                o.list("notifier-locks", List.of(LockKind.values()), ScenarioConfig::notifierLockByName),
+                lockPairs(o),
                 o.list("contexts", List.of(InvalidationContext.values()), InvalidationContext::byName),
                 base);
         boolean json = o.flag("json");

@@ -7,33 +7,34 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.pfncache.InvalidationStrategy;
-import org.pfncache.LockKind;
+import org.pfncache.guard.GuardReport;
 import org.pfncache.PreemptionModel;
+import org.pfncache.cli.ScenarioConfig.LockPair;
 
 /**
- * Every chosen strategy x preemption model x notifier lock x context, each cell one real
+ * Every chosen strategy x preemption model x lock configuration (notifier locks, mmu_lock) x
+ * context, each cell one real
  * {@link Scenario} run. The text form prints one row per strategy x preemption x lock as soon as
  * its cells are done, then a legend; the JSON form is {@code {"cells": [...], "durationMs": n}}
  * with each cell the scenario's own object.
  */
 final class Matrix {
     /**
-     * Per cell. 48 cells of 1 s plus about 0.1 s of set-up and close each take about 55 s on
-     * 2 cores, well inside the 2-minute budget even with a few cells that need the hang timeout's
-     * short cleanup bound.
+     * Per cell. 72 cells of 1 s plus set-up and close take about 80 s on 2 cores, inside the
+     * 2-minute budget.
      */
     static final Duration DEFAULT_CELL_DURATION = Duration.ofSeconds(1);
 
-    private static final String ROW_FORMAT = "%-11s %-7s %-8s";
+    private static final String ROW_FORMAT = "%-11s %-7s %-8s %-8s";
     private static final int CELL_WIDTH = 34;
 
     private final List<InvalidationStrategy> strategies;
     private final List<PreemptionModel> preemptions;
-    private final List<LockKind> locks;
+    private final List<LockPair> locks;
     private final List<InvalidationContext> contexts;
     private final ScenarioConfig base;
 
-    Matrix(List<InvalidationStrategy> strategies, List<PreemptionModel> preemptions, List<LockKind> locks,
+    Matrix(List<InvalidationStrategy> strategies, List<PreemptionModel> preemptions, List<LockPair> locks,
            List<InvalidationContext> contexts, ScenarioConfig base) {
         this.strategies = List.copyOf(strategies);
         this.preemptions = List.copyOf(preemptions);
@@ -49,11 +50,12 @@ final class Matrix {
     /** Runs every cell in table order; with {@code table} non-null, prints each row as it completes. */
     List<ScenarioResult> run(PrintStream table) throws InterruptedException {
         if (table != null) {
-            table.printf("matrix: %d cells (%d strategies x %d preemption x %d notifier locks x %d contexts),"
+            table.printf("matrix: %d cells (%d strategies x %d preemption x %d lock configurations x %d contexts),"
                             + " %s per cell, %d vCPUs x %d caches%n%n", cellCount(), strategies.size(),
                     preemptions.size(), locks.size(), contexts.size(), Options.formatDuration(base.duration()),
                     base.readers(), Scenario.CACHES_PER_VCPU);
-            StringBuilder header = new StringBuilder(String.format(ROW_FORMAT, "strategy", "preempt", "notifier") + " |");
+            StringBuilder header = new StringBuilder(String.format(ROW_FORMAT, "strategy", "preempt", "notifier",
+                    "mmu_lock") + " |");
             for (InvalidationContext c : contexts) {
                 header.append(' ').append(pad(c.cliName));
             }
@@ -64,9 +66,10 @@ final class Matrix {
         List<ScenarioResult> cells = new ArrayList<>(cellCount());
         for (InvalidationStrategy s : strategies) {
             for (PreemptionModel m : preemptions) {
-                for (LockKind k : locks) {
+                for (LockPair k : locks) {
                     StringBuilder row = new StringBuilder(String.format(ROW_FORMAT, s.name(),
-                            ScenarioConfig.cliName(m), ScenarioConfig.cliName(k)) + " |");
+                            ScenarioConfig.cliName(m), ScenarioConfig.cliName(k.notifier()),
+                            ScenarioConfig.mmuCliName(k.mmu())) + " |");
                     for (InvalidationContext c : contexts) {
                         ScenarioResult r = Scenario.run(base.with(s, m, k, c));
                         cells.add(r);
@@ -107,12 +110,14 @@ final class Matrix {
     /** The first splat of every BUG cell. */
     void printSplats(PrintStream out, List<ScenarioResult> cells) {
         for (ScenarioResult r : cells) {
-            if (r.verdict() == Verdict.BUG) {
+            if (r.verdict() == Verdict.BUG || r.verdict() == Verdict.WARN) {
                 out.println();
                 out.println("== " + r.config().strategy().name() + " " + ScenarioConfig.cliName(r.config().preemption())
-                        + " " + ScenarioConfig.cliName(r.config().notifierLock()) + " " + r.config().context().cliName
+                        + " notifier=" + ScenarioConfig.cliName(r.config().notifierLock())
+                        + " mmu_lock=" + ScenarioConfig.mmuCliName(r.config().mmuLock()) + " " + r.config().context().cliName
                         + ": first of " + r.reports().size() + " reports ==");
-                out.print(r.reports().get(0).format());
+                GuardReport first = r.firstBug() != null ? r.firstBug() : r.reports().get(0);
+                out.print(first.format());
             }
         }
     }

@@ -70,6 +70,11 @@ final class Options {
         return flags.contains(name);
     }
 
+    /** Whether {@code --name} was given a value. */
+    boolean has(String name) {
+        return values.containsKey(name);
+    }
+
     /** The value of {@code --name} through {@code parser}, or {@code def}; a parser's IllegalArgumentException is a usage error. */
     <T> T value(String name, T def, Function<String, T> parser) throws UsageException {
         String v = values.get(name);

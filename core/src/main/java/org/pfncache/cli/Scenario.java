@@ -109,6 +109,7 @@ final class Scenario {
                 .strategy(config.strategy())
                 .preemption(config.preemption())
                 .notifierLock(config.notifierLock())
+                .mmuLock(config.mmuLock())
                 .guardPolicy(GuardPolicy.REPORT)
                 .guardLogging(false) // the CLI counts and prints the splats itself
                 .guardListener(this::onReport)
@@ -407,6 +408,7 @@ final class Scenario {
                     try {
                         mm.munmap(REGION_HVA, len);
                         mm.mmap(REGION_HVA, len);
+                        mm.clearOomSkip(); // a new victim for the next reap
                     } finally {
                         restoring = null;
                     }

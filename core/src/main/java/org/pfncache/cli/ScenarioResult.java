@@ -76,8 +76,11 @@ record ScenarioResult(ScenarioConfig config, String notAvailable, long elapsedNa
         if (notAvailable != null) {
             return Verdict.NOT_AVAILABLE;
         }
-        if (!reports.isEmpty()) {
+        if (reports.stream().anyMatch(r -> !isWarning(r))) {
             return Verdict.BUG;
+        }
+        if (!reports.isEmpty()) {
+            return Verdict.WARN;
         }
         if (!hangs.isEmpty()) {
             return Verdict.HANG;
@@ -95,12 +98,23 @@ record ScenarioResult(ScenarioConfig config, String notAvailable, long elapsedNa
         return Verdict.OK;
     }
 
-    /** The verdict with its short counts, as a matrix cell shows it: "RETRY(r=12)", "BUG@mn_invalidate_lock". */
+    static boolean isWarning(GuardReport r) {
+        return r.title().startsWith("WARNING");
+    }
+
+    /** The first BUG report (the verdict's site), null if none. */
+    GuardReport firstBug() {
+        return reports.stream().filter(r -> !isWarning(r)).findFirst().orElse(null);
+    }
+
+    /** The verdict with its short counts, as a matrix cell shows it: "WARN(r=12)", "BUG@kvm->mn_invalidate_lock". */
     String summary() {
         Verdict v = verdict();
         return switch (v) {
             // The cache's lock is named after the cache ("gpc3.1->lock"); the cell names the lock only.
-            case BUG -> "BUG@" + reports.get(0).site().replaceAll("gpc\\d+\\.\\d+->", "gpc->");
+            case BUG -> "BUG@" + firstBug().site().replace("&", "");
+            case WARN -> "WARN(r=" + invalidations.rangesRetried()
+                    + (invalidations.reapsIncomplete() > 0 ? ",inc=" + invalidations.reapsIncomplete() : "") + ")";
             case HANG -> "HANG(" + String.join(",", hangs) + ")";
             case ERROR -> {
                 String type = errors.get(0).type();
@@ -163,6 +177,7 @@ record ScenarioResult(ScenarioConfig config, String notAvailable, long elapsedNa
         o.put("strategy", config.strategy().name());
         o.put("preemption", ScenarioConfig.cliName(config.preemption()));
         o.put("notifierLock", ScenarioConfig.cliName(config.notifierLock()));
+        o.put("mmuLock", ScenarioConfig.mmuCliName(config.mmuLock()));
         o.put("context", config.context().cliName);
         o.put("readers", config.readers());
         o.put("durationMs", config.duration().toMillis());
@@ -279,7 +294,7 @@ record ScenarioResult(ScenarioConfig config, String notAvailable, long elapsedNa
         } else {
             out.println();
             out.println("first splat:");
-            out.print(reports.get(0).format());
+            out.print((firstBug() != null ? firstBug() : reports.get(0)).format());
         }
     }
 

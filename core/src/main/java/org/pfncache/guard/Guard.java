@@ -106,7 +106,22 @@ public final class Guard {
         }
     }
 
+    /**
+     * A kernel WARN ({@code WARN_ON(condition)} in {@code function} of {@code kernelFile}): reported
+     * like a BUG, but never thrown, since the kernel carries on after a WARN.
+     */
+    public void warn(String condition, String kernelFile, String function) {
+        if (!tracking()) {
+            return;
+        }
+        report(ContextGuard.context(), "WARNING: at " + kernelFile + " " + function + ": " + condition, function, false);
+    }
+
     void report(ThreadContext ctx, String title, String site) {
+        report(ctx, title, site, true);
+    }
+
+    private void report(ThreadContext ctx, String title, String site, boolean mayThrow) {
         GuardPolicy p = policy();
         if (p == GuardPolicy.OFF) {
             return;
@@ -126,7 +141,7 @@ public final class Guard {
         if (listener != null) {
             listener.accept(r);
         }
-        if (p == GuardPolicy.THROW) {
+        if (p == GuardPolicy.THROW && mayThrow) {
             throw new SleepInInvalidContextError(r);
         }
         if (log && n <= LOGGED_REPORTS) {

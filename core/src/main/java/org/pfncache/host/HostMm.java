@@ -13,6 +13,8 @@ import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.pfncache.guard.ContextGuard;
@@ -34,9 +36,21 @@ import org.pfncache.sync.Mutex;
  */
 public final class HostMm {
     private static final long PAGE_MASK = PAGE_SIZE - 1;
+    private static final System.Logger LOG = System.getLogger("org.pfncache.host");
+    /** MAX_OOM_REAP_RETRIES in mm/oom_kill.c. */
+    public static final int MAX_OOM_REAP_RETRIES = 10;
+    private static final AtomicInteger PIDS = new AtomicInteger(1000);
 
     private final PhysicalMemory memory;
+    private final Guard guard;
     private final Mutex mmapLock;
+    /** The owning process, as the reaper's messages name it. */
+    private final int pid = PIDS.incrementAndGet();
+    private final String comm = "qemu-system-x86";
+    /** MMF_OOM_SKIP; written under mmap_lock or by the reaper thread, read by it. */
+    private volatile boolean oomSkip;
+    private volatile long unableToReap;
+    private final AtomicLong notifierFailures = new AtomicLong();
     private final CopyOnWriteArrayList<MmuNotifier> notifiers = new CopyOnWriteArrayList<>();
     private final ReentrantReadWriteLock ptLock = new ReentrantReadWriteLock();
     /** VMA start → end; changed under mmap_lock and the page-table write lock. */
@@ -47,7 +61,8 @@ public final class HostMm {
     /** {@code guard}: the domain of mmap_lock (null: {@link Guard#processDefault()}). */
     public HostMm(PhysicalMemory memory, Guard guard) {
         this.memory = Objects.requireNonNull(memory, "memory");
-        this.mmapLock = new Mutex("mmap_lock", guard);
+        this.guard = guard == null ? Guard.processDefault() : guard;
+        this.mmapLock = new Mutex("&mm->mmap_lock", guard);
     }
 
     public PhysicalMemory memory() {
@@ -140,7 +155,7 @@ public final class HostMm {
                 long ps = part[0];
                 long pe = part[1];
                 MmuNotifierRange range = new MmuNotifierRange(ps, pe, true, MmuNotifierRange.Event.UNMAP);
-                Started started = invalidateStart(range);
+                invalidateStart(range);
                 Throwable failure = null;
                 try {
                     ptLock.writeLock().lock();
@@ -155,7 +170,7 @@ public final class HostMm {
                     throw t;
                 } finally {
                     // Pages were freed above, before the end callbacks, as the kernel frees inside the bracket.
-                    invalidateEnd(range, started, failure);
+                    invalidateEnd(range, failure);
                 }
             }
         } finally {
@@ -181,9 +196,8 @@ public final class HostMm {
             long newPfn = memory.allocate();
             MmuNotifierRange range = new MmuNotifierRange(hva, hva + PAGE_SIZE, true,
                     MmuNotifierRange.Event.MIGRATE);
-            Started started;
             try {
-                started = invalidateStart(range);
+                invalidateStart(range);
             } catch (Throwable t) {
                 memory.put(newPfn);
                 throw t;
@@ -203,25 +217,28 @@ public final class HostMm {
                 failure = t;
                 throw t;
             } finally {
-                invalidateEnd(range, started, failure);
+                invalidateEnd(range, failure);
             }
         } finally {
             mmapLock.unlock();
         }
     }
 
-    /** {@code oom_reap_task}: 10 attempts, 100 ms apart, as in mm/oom_kill.c. */
+    /** {@code oom_reap_task}: up to 10 attempts, HZ/10 (100 ms) after each failed one, as in mm/oom_kill.c. */
     public OomReapResult oomReap() {
-        return oomReap(10, Duration.ofMillis(100));
+        return oomReap(MAX_OOM_REAP_RETRIES, Duration.ofMillis(100));
     }
 
     /**
-     * Up to {@code maxAttempts} attempts of {@code oom_reap_task_mm}: try-lock mmap_lock (failing
-     * fails the attempt), then for each VMA with present ptes a non-blockable invalidation; a
-     * range whose start fails is skipped (retried), the others are zapped. VMAs stay; their pages
-     * go. Between failed attempts the caller parks for {@code pause} outside any non_block
-     * section; an interrupt stops the loop (the interrupt status is kept). A notifier that throws
-     * from a callback propagates after mmap_lock is released.
+     * {@code oom_reap_task} with {@code maxAttempts} attempts of {@code oom_reap_task_mm}, sleeping
+     * {@code pause} after every failed attempt, the last included. An attempt try-locks mmap_lock
+     * (failing fails the attempt); if {@code MMF_OOM_SKIP} is set it does nothing and succeeds;
+     * otherwise ({@code __oom_reap_task_mm}) every VMA (all are anonymous here) gets a
+     * non-blockable invalidation, with or without present ptes: a VMA whose start fails is skipped
+     * and fails the attempt (the notifier core has already called the ends, R10), the others are
+     * zapped. After the last attempt fails it logs "oom_reaper: unable to reap pid:N (name)"; it
+     * sets {@code MMF_OOM_SKIP} either way. VMAs stay; their pages go. An interrupt stops the loop
+     * (the interrupt status is kept). A notifier that throws propagates after mmap_lock is released.
      */
     public OomReapResult oomReap(int maxAttempts, Duration pause) {
         if (maxAttempts < 1) {
@@ -232,54 +249,90 @@ public final class HostMm {
             throw new IllegalArgumentException("pause must not be negative, got " + pause);
         }
         long pauseNanos = saturatedNanos(pause);
+        int[] counts = new int[2]; // ranges reaped, ranges skipped
         int attempts = 0;
-        int reaped = 0;
-        int retried = 0;
-        while (attempts < maxAttempts) {
-            attempts++;
-            if (mmapLock.tryLock("oom_reap_task_mm")) { // mmap_read_trylock
-                boolean skipped = false;
-                try {
-                    for (long[] vma : vmaSnapshot()) {
-                        if (!hasPtes(vma[0], vma[1])) {
-                            continue;
-                        }
-                        MmuNotifierRange range = new MmuNotifierRange(vma[0], vma[1], false,
-                                MmuNotifierRange.Event.OOM_REAP);
-                        Started started = invalidateStart(range);
-                        if (started == null) {
-                            retried++;
-                            skipped = true;
-                            continue;
-                        }
-                        Throwable failure = null;
-                        try {
-                            ptLock.writeLock().lock();
-                            try {
-                                zapLocked(vma[0], vma[1]);
-                            } finally {
-                                ptLock.writeLock().unlock();
-                            }
-                        } catch (Throwable t) {
-                            failure = t;
-                            throw t;
-                        } finally {
-                            invalidateEnd(range, started, failure);
-                        }
-                        reaped++;
-                    }
-                } finally {
-                    mmapLock.unlock();
-                }
-                if (!skipped) {
-                    return new OomReapResult(true, attempts, reaped, retried);
-                }
+        boolean reaped = false;
+        while (attempts++ < maxAttempts) {
+            if (oomReapTaskMm(counts)) {
+                reaped = true;
+                break;
             }
-            if (attempts < maxAttempts && !pause(pauseNanos)) {
+            // schedule_timeout_idle(HZ/10) after every failed attempt, the last one too.
+            if (!pause(pauseNanos)) {
                 break;
             }
         }
-        return new OomReapResult(false, attempts, reaped, retried);
+        attempts = Math.min(attempts, maxAttempts);
+        if (!reaped && !oomSkip) {
+            LOG.log(System.Logger.Level.INFO, "oom_reaper: unable to reap pid:" + pid + " (" + comm + ")");
+            unableToReap++;
+        }
+        // Hide this mm from the OOM killer: reaped, or somebody holds mmap_lock forever.
+        oomSkip = true;
+        return new OomReapResult(reaped, attempts, counts[0], counts[1]);
+    }
+
+    /** {@code oom_reap_task_mm}: false if mmap_lock was busy or a range could not be reaped. */
+    private boolean oomReapTaskMm(int[] counts) {
+        if (!mmapLock.tryLock("oom_reap_task_mm")) { // mmap_read_trylock
+            return false;
+        }
+        try {
+            if (oomSkip) {
+                return true; // MMF_OOM_SKIP: exit_mmap (or an earlier reap) owns the mm now
+            }
+            boolean ret = true;
+            for (long[] vma : vmaSnapshot()) {
+                MmuNotifierRange range = new MmuNotifierRange(vma[0], vma[1], false,
+                        MmuNotifierRange.Event.OOM_REAP);
+                if (!invalidateStart(range)) {
+                    counts[1]++;
+                    ret = false;
+                    continue;
+                }
+                Throwable failure = null;
+                try {
+                    ptLock.writeLock().lock();
+                    try {
+                        zapLocked(vma[0], vma[1]); // unmap_page_range
+                    } finally {
+                        ptLock.writeLock().unlock();
+                    }
+                } catch (Throwable t) {
+                    failure = t;
+                    throw t;
+                } finally {
+                    invalidateEnd(range, failure);
+                }
+                counts[0]++;
+            }
+            return ret;
+        } finally {
+            mmapLock.unlock();
+        }
+    }
+
+    /** Whether {@code MMF_OOM_SKIP} is set: the OOM reaper is done with this mm. */
+    public boolean oomSkip() {
+        return oomSkip;
+    }
+
+    /**
+     * Clears {@code MMF_OOM_SKIP}. Simulation control, no kernel counterpart: a scenario that
+     * gives the VMM its memory back and reaps again treats the mm as a new victim.
+     */
+    public void clearOomSkip() {
+        oomSkip = false;
+    }
+
+    /** How often the reaper gave up ("unable to reap"). */
+    public long unableToReap() {
+        return unableToReap;
+    }
+
+    /** How many notifier starts failed (each logged; a WARN for a notifier with an end callback). */
+    public long notifierFailures() {
+        return notifierFailures.get();
     }
 
     /** The pfn mapped at the page of {@code hva}, -1 if none. */
@@ -378,62 +431,75 @@ public final class HostMm {
 
     // ---- MMU notifier protocol (R8-R10) ----
 
-    /** The notifiers whose start returned true, in call order. */
-    private record Started(MmuNotifier[] ok, int count) {
-    }
-
     /**
-     * Calls start on every registered notifier (one snapshot). Returns null if one refused a
-     * non-blockable range, after ending those that accepted; throws IllegalStateException if one
-     * refused a blockable range (after ending the others); if a start throws, ends those that
-     * accepted and rethrows.
+     * {@code mmu_notifier_invalidate_range_start} (R10): calls start on every registered notifier
+     * (one snapshot), even after one failed. A failure is logged as the kernel logs it, and is a
+     * WARN in the guard for a notifier that has an end callback; then the end of every notifier
+     * that has one is called, the failing one included, and false is returned: the caller calls
+     * no end. A blockable range may not fail: after the ends, IllegalStateException. If a start
+     * throws, the notifiers that accepted are ended and the exception propagates.
      */
-    private Started invalidateStart(MmuNotifierRange range) {
+    private boolean invalidateStart(MmuNotifierRange range) {
         MmuNotifier[] snapshot = notifiers.toArray(new MmuNotifier[0]);
-        MmuNotifier[] ok = new MmuNotifier[snapshot.length];
-        int count = 0;
-        MmuNotifier refused = null;
+        int accepted = 0;
+        boolean failed = false;
         try {
-            // All starts are called even after a refusal, as mm/mmu_notifier.c does.
             for (MmuNotifier n : snapshot) {
                 if (callStart(n, range)) {
-                    ok[count++] = n;
-                } else if (refused == null) {
-                    refused = n;
+                    accepted++;
+                    continue;
+                }
+                failed = true;
+                notifierFailures.incrementAndGet();
+                LOG.log(System.Logger.Level.INFO, n.name() + " callback failed with -11 in "
+                        + (range.blockable() ? "" : "non-") + "blockable context.");
+                if (n.hasInvalidateRangeEnd()) {
+                    // WARN_ON(ops->invalidate_range_end): a start that fails may not have an end.
+                    warnNotifierFailure(n, range);
                 }
             }
         } catch (Throwable t) {
-            endAll(range, ok, count, t);
+            endAll(range, snapshot, accepted, t, false);
             throw t;
         }
-        if (refused == null) {
-            return new Started(ok, count);
+        if (!failed) {
+            return true;
         }
+        // "If there are multiple notifiers and one or more failed start, any that succeeded start
+        // are expecting their end to be called": the core calls every end there is.
+        endAll(range, snapshot, snapshot.length, null, true);
         if (range.blockable()) {
-            IllegalStateException bug = new IllegalStateException("MMU notifier " + refused
-                    + " refused the blockable range [" + hex(range.start()) + ", " + hex(range.end())
-                    + ") (" + range.event() + "); only a non-blockable range may be refused");
-            endAll(range, ok, count, bug);
-            throw bug;
+            throw new IllegalStateException("an MMU notifier failed the blockable range [" + hex(range.start())
+                    + ", " + hex(range.end()) + ") (" + range.event() + "); only a non-blockable range may fail");
         }
-        endAll(range, ok, count, null);
-        return null;
+        return false;
     }
 
-    private void invalidateEnd(MmuNotifierRange range, Started started, Throwable failure) {
-        endAll(range, started.ok(), started.count(), failure);
+    /** {@code mmu_notifier_invalidate_range_end} for a range whose start succeeded. */
+    private void invalidateEnd(MmuNotifierRange range, Throwable failure) {
+        MmuNotifier[] snapshot = notifiers.toArray(new MmuNotifier[0]);
+        endAll(range, snapshot, snapshot.length, failure, true);
+    }
+
+    private void warnNotifierFailure(MmuNotifier n, MmuNotifierRange range) {
+        guard.warn("WARN_ON(ops->invalidate_range_end): " + n.name() + " failed a non-blockable range and has an"
+                + " end callback", "mm/mmu_notifier.c", "mn_hlist_invalidate_range_start");
     }
 
     /**
-     * Calls end on {@code ok[0..count)}, each even if an earlier one threw. With a
-     * {@code primary} failure, end failures are added to it as suppressed; otherwise the first
-     * end failure is thrown after all ends ran.
+     * Calls end on {@code ns[0..count)} (only those with an end callback if {@code onlyWithEnd}),
+     * each even if an earlier one threw. With a {@code primary} failure, end failures are added to
+     * it as suppressed; otherwise the first end failure is thrown after all ends ran.
      */
-    private static void endAll(MmuNotifierRange range, MmuNotifier[] ok, int count, Throwable primary) {
+    private static void endAll(MmuNotifierRange range, MmuNotifier[] ns, int count, Throwable primary,
+                               boolean onlyWithEnd) {
         Throwable first = null;
         for (int i = 0; i < count; i++) {
+            if (onlyWithEnd && !ns[i].hasInvalidateRangeEnd()) {
+                continue;
+            }
             try {
-                callEnd(ok[i], range);
+                callEnd(ns[i], range);
             } catch (Throwable t) {
                 if (primary != null) {
                     primary.addSuppressed(t);
@@ -530,15 +596,6 @@ public final class HostMm {
                 out.add(new long[] {vma.getKey(), vma.getValue()});
             }
             return out;
-        } finally {
-            ptLock.readLock().unlock();
-        }
-    }
-
-    private boolean hasPtes(long start, long end) {
-        ptLock.readLock().lock();
-        try {
-            return !pageTable.subMap(start, end).isEmpty();
         } finally {
             ptLock.readLock().unlock();
         }

@@ -1,20 +1,19 @@
 package org.pfncache.strategy;
 
-import org.pfncache.CacheProtection;
 import org.pfncache.InvalidationStrategy;
-import org.pfncache.ProtectionContext;
-import org.pfncache.RevocationTarget;
 import org.pfncache.host.MmuNotifierRange;
 import org.pfncache.sync.RwLock;
 
 /**
  * RWLOCK, the kernel's own protection: a per-cache {@code rwlock_t gpc->lock}. Readers hold the
  * read side across check() and the access (R7); refresh, deactivate and invalidation take the
- * write side, which drains readers (I3). Under PREEMPT_RT the write side is a sleeping lock, in a
- * non-blockable range too: the guard reports it.
+ * write side, which drains readers (I3). The invalidation walk takes the read side of every
+ * active cache (R8). Under PREEMPT_RT both sides are sleeping locks, in a non-blockable range
+ * too: the guard reports them.
  *
- * <p>{@link #RWLOCK_TRY} is the smallest fix: in a non-blockable range it only try-locks the write
- * side and answers RETRY when readers are inside, so it never sleeps there (R10).
+ * <p>{@link #RWLOCK_TRY} is the smallest fix: in a non-blockable range the walk only try-locks
+ * (read side, then write side) and answers -EAGAIN when it cannot, so it never sleeps there; the
+ * notifier core then WARNs, since KVM's notifier has an end callback (R10).
  */
 public final class RwLockStrategy implements InvalidationStrategy {
     public static final RwLockStrategy RWLOCK = new RwLockStrategy(false);
@@ -52,8 +51,8 @@ public final class RwLockStrategy implements InvalidationStrategy {
     }
 
     @Override
-    public CacheProtection newProtection(ProtectionContext context) {
-        return new Protection(new RwLock(context.cacheName() + "->lock", context.guard()), tryInNonBlockable);
+    public CacheLock newCacheLock(Context context) {
+        return new Lock(new RwLock("&gpc->lock", context.guard()), tryInNonBlockable);
     }
 
     @Override
@@ -61,23 +60,23 @@ public final class RwLockStrategy implements InvalidationStrategy {
         return name();
     }
 
-    private static final class Protection implements CacheProtection {
+    private static final class Lock implements CacheLock {
+        private static final String WALK = "gfn_to_pfn_cache_invalidate_start";
         private final RwLock lock;
         private final boolean tryInNonBlockable;
 
-        Protection(RwLock lock, boolean tryInNonBlockable) {
+        Lock(RwLock lock, boolean tryInNonBlockable) {
             this.lock = lock;
             this.tryInNonBlockable = tryInNonBlockable;
+        }
+
+        private boolean tryOnly(MmuNotifierRange range) {
+            return tryInNonBlockable && !range.blockable();
         }
 
         @Override
         public long readLock() {
             return lock.readLockToken();
-        }
-
-        @Override
-        public boolean readValidate(long token) {
-            return true; // the read side excludes writers: nothing to validate
         }
 
         @Override
@@ -87,7 +86,7 @@ public final class RwLockStrategy implements InvalidationStrategy {
 
         @Override
         public void writeLock() {
-            lock.writeLock("gpc->lock");
+            lock.writeLock("__kvm_gpc_refresh");
         }
 
         @Override
@@ -96,24 +95,33 @@ public final class RwLockStrategy implements InvalidationStrategy {
         }
 
         @Override
-        public Revocation revoke(RevocationTarget target, MmuNotifierRange range) {
-            if (tryInNonBlockable && !range.blockable()) {
-                if (!lock.tryWriteLock("gfn_to_pfn_cache_invalidate_start")) {
-                    return Revocation.RETRY;
-                }
-            } else {
-                lock.writeLock("gfn_to_pfn_cache_invalidate_start");
+        public boolean walkReadLock(MmuNotifierRange range) {
+            if (tryOnly(range)) {
+                return lock.tryReadLock();
             }
-            try {
-                // Holding the write side drains the readers: once it is released no reader can
-                // still use the old khva, and later ones fail check() (R8, I3).
-                if (target.coveredBy(range.start(), range.end())) {
-                    target.clearValid();
-                }
-            } finally {
-                lock.writeUnlock();
+            lock.readLock(WALK);
+            return true;
+        }
+
+        @Override
+        public void walkReadUnlock() {
+            lock.readUnlock();
+        }
+
+        @Override
+        public boolean invalidateWriteLock(MmuNotifierRange range) {
+            if (tryOnly(range)) {
+                return lock.tryWriteLock(WALK);
             }
-            return Revocation.DONE;
+            // Holding the write side drains the readers: once it is released no reader can still
+            // use the old khva, and later ones fail check() (R8, I3).
+            lock.writeLock(WALK);
+            return true;
+        }
+
+        @Override
+        public void invalidateWriteUnlock() {
+            lock.writeUnlock();
         }
 
         @Override

@@ -1,16 +1,12 @@
 package org.pfncache.strategy;
 
-import org.pfncache.CacheProtection;
 import org.pfncache.InvalidationStrategy;
-import org.pfncache.ProtectionContext;
-import org.pfncache.RevocationTarget;
-import org.pfncache.host.MmuNotifierRange;
 import org.pfncache.sync.RawSpinLock;
 import org.pfncache.sync.SeqCount;
 
 /**
- * SEQCOUNT, the seed thread's proposal as posed (semantics.md section 5): the cache's state is
- * validated by a seqcount, and SRCU is used only to defer unmapping. Readers take
+ * SEQCOUNT, the seed thread's proposal as posed (docs/semantics.md, strategies): the cache's
+ * state is validated by a seqcount, and SRCU is used only to defer unmapping. Readers take
  * {@code read_seqcount_begin}, check and access, then {@code read_seqcount_retry}; a section that
  * raced a writer reports it through {@code validate()} and {@code PfnCache.read} re-runs the
  * reader function. Invalidation bumps the seqcount and clears valid under a raw spinlock: it never
@@ -19,7 +15,8 @@ import org.pfncache.sync.SeqCount;
  * <p>The hazard, by design: a reader that passed check() keeps using khva after invalidation
  * returned; the host then frees the page, so a write by that reader lands in a freed (or reused)
  * page. validate() reports it afterwards, too late for the write. The simulated memory's
- * use-after-free detector measures it; nothing here hides it.
+ * use-after-free detector measures it; nothing here hides it. The orderings are SeqCount's (see
+ * its class comment) and Srcu's (see its fences).
  */
 public final class SeqCountStrategy implements InvalidationStrategy {
     public static final SeqCountStrategy INSTANCE = new SeqCountStrategy();
@@ -49,13 +46,13 @@ public final class SeqCountStrategy implements InvalidationStrategy {
 
     @Override
     public String readPathCost() {
-        return "srcu_read_lock/unlock plus read_seqcount_begin/retry: two atomic increments and two loads";
+        return "srcu_read_lock/unlock plus read_seqcount_begin/retry: one fenced slot store and two loads";
     }
 
     @Override
-    public CacheProtection newProtection(ProtectionContext context) {
-        RawSpinLock lock = new RawSpinLock(context.cacheName() + "->lock", context.guard());
-        return new Protection(SrcuStrategy.domain(context, SrcuStrategy.DEFAULT_POLL_BUDGET), lock, new SeqCount(lock));
+    public CacheLock newCacheLock(Context context) {
+        RawSpinLock lock = new RawSpinLock("&gpc->lock", context.guard());
+        return new Lock(SrcuDomain.of(context), lock, new SeqCount(lock));
     }
 
     @Override
@@ -63,12 +60,12 @@ public final class SeqCountStrategy implements InvalidationStrategy {
         return name();
     }
 
-    private static final class Protection implements CacheProtection {
+    private static final class Lock implements CacheLock {
         private final SrcuDomain domain;
         private final RawSpinLock lock;
         private final SeqCount seq;
 
-        Protection(SrcuDomain domain, RawSpinLock lock, SeqCount seq) {
+        Lock(SrcuDomain domain, RawSpinLock lock, SeqCount seq) {
             this.domain = domain;
             this.lock = lock;
             this.seq = seq;
@@ -105,21 +102,8 @@ public final class SeqCountStrategy implements InvalidationStrategy {
         }
 
         @Override
-        public Revocation revoke(RevocationTarget target, MmuNotifierRange range) {
-            writeLock();
-            try {
-                if (target.coveredBy(range.start(), range.end())) {
-                    target.clearValid();
-                }
-            } finally {
-                writeUnlock();
-            }
-            return Revocation.DONE; // no drain: the proposal's hazard
-        }
-
-        @Override
         public void retire(long uhva, Runnable unmap) {
-            domain.srcu.call(unmap); // SRCU only at unmap
+            domain.srcu.call(unmap); // SRCU only at unmap: no drain, the proposal's hazard
         }
     }
 }

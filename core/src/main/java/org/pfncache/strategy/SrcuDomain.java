@@ -5,8 +5,7 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
-import org.pfncache.CacheProtection.Revocation;
-import org.pfncache.InvalidationParticipant;
+import org.pfncache.InvalidationStrategy;
 import org.pfncache.PfnCache;
 import org.pfncache.guard.Guard;
 import org.pfncache.host.MmuNotifierRange;
@@ -18,14 +17,22 @@ import org.pfncache.sync.Srcu;
  * of a Vm that uses SRCU or SEQCOUNT.
  *
  * <p>Protocol. Whenever a cache stops publishing a valid mapping (invalidation, refresh,
- * deactivation) the page it mapped is recorded here with a grace-period cookie started after
- * that store. Every {@code invalidate_range_start} then {@link #settle settles} the range: if a
- * recorded page lies in it, readers that found that mapping may still be inside their sections,
- * so a blockable range waits for the grace period and a non-blockable one polls it for at most
- * the poll budget and answers RETRY if it has not completed (R10, I5). Recording by page, not by
- * cache, keeps the guarantee when the cache has since moved elsewhere or been deactivated.
+ * deactivation) the page it mapped is recorded here with a grace-period cookie taken after
+ * that store ({@code get_state_synchronize_srcu}: it starts nothing and takes no lock, so it is
+ * allowed under the raw write side and in a non-blockable range under PREEMPT_RT, R13). Every
+ * {@code invalidate_range_start} then {@link #drain drains} the range: if a recorded page lies in
+ * it, readers that found that mapping may still be inside their sections, so a blockable range
+ * waits for a grace period ({@code synchronize_srcu}) and a non-blockable one only polls the
+ * cookie ({@code poll_state_synchronize_srcu}) for at most the Vm's poll budget and answers
+ * -EAGAIN if it has not completed (R10, I5). Recording by page, not by cache, keeps the guarantee
+ * when the cache has since moved elsewhere or been deactivated.
+ *
+ * <p>Ordering (I3): the writer's release store of the invalid state precedes the full fence in
+ * {@code getState()} and so every scan of the cookie's grace period; the reader's slot increment
+ * is followed by Srcu's fence B before its acquire load of the state. Store-buffering pair: either
+ * the scan sees the reader and waits for it, or the reader sees valid == false.
  */
-final class SrcuDomain implements InvalidationParticipant, AutoCloseable {
+final class SrcuDomain implements InvalidationStrategy.Drain, AutoCloseable {
     private static final int PRUNE_AT = 64;
 
     final Srcu srcu;
@@ -33,6 +40,11 @@ final class SrcuDomain implements InvalidationParticipant, AutoCloseable {
     private final RawSpinLock pendingLock;
     /** uhva page -> newest cookie that must complete before that page may go; guarded by pendingLock. */
     private final NavigableMap<Long, Long> pending = new TreeMap<>();
+
+    /** The Vm's domain, made by its first SRCU or SEQCOUNT cache. */
+    static SrcuDomain of(InvalidationStrategy.Context context) {
+        return context.shared(SrcuDomain.class, () -> new SrcuDomain(context.guard(), context.nonBlockPollBudget()));
+    }
 
     SrcuDomain(Guard guard, Duration pollBudget) {
         this.srcu = new Srcu("kvm->srcu", guard);
@@ -42,7 +54,7 @@ final class SrcuDomain implements InvalidationParticipant, AutoCloseable {
 
     /** Records that readers may still hold a mapping of the page at {@code uhva}. Never sleeps. */
     void addPending(long uhva) {
-        long cookie = srcu.startPoll();
+        long cookie = srcu.getState();
         long page = uhva & ~(long) (PfnCache.PAGE_SIZE - 1);
         pendingLock.lock("srcu_add_pending");
         try {
@@ -56,7 +68,7 @@ final class SrcuDomain implements InvalidationParticipant, AutoCloseable {
     }
 
     @Override
-    public Revocation settle(MmuNotifierRange range) {
+    public boolean drain(MmuNotifierRange range) {
         long newest = 0;
         boolean any = false;
         pendingLock.lock("srcu_settle");
@@ -76,33 +88,23 @@ final class SrcuDomain implements InvalidationParticipant, AutoCloseable {
             pendingLock.unlock();
         }
         if (!any) {
-            return Revocation.DONE;
+            return true;
         }
         if (range.blockable()) {
             if (!srcu.pollCompleted(newest)) {
                 srcu.synchronize();
             }
-            return Revocation.DONE;
+            return true;
         }
         // Non-blockable: poll without sleeping, for a bounded budget (R10, I5).
         long deadline = System.nanoTime() + pollBudgetNanos;
         do {
             if (srcu.pollCompleted(newest)) {
-                return Revocation.DONE;
+                return true;
             }
             Thread.onSpinWait();
         } while (System.nanoTime() - deadline < 0);
-        return Revocation.RETRY;
-    }
-
-    /** Pages still waiting for a grace period (diagnostics and tests). */
-    int pendingPages() {
-        pendingLock.lock("srcu_pending_pages");
-        try {
-            return pending.size();
-        } finally {
-            pendingLock.unlock();
-        }
+        return false;
     }
 
     @Override

@@ -1,52 +1,24 @@
 package org.pfncache.strategy;
 
-import java.time.Duration;
-import java.util.Objects;
-import org.pfncache.CacheProtection;
 import org.pfncache.InvalidationStrategy;
-import org.pfncache.ProtectionContext;
-import org.pfncache.RevocationTarget;
-import org.pfncache.host.MmuNotifierRange;
 import org.pfncache.sync.RawSpinLock;
 
 /**
- * SRCU epochs (semantics.md section 5). Readers enter the Vm's SRCU read section
- * ({@code srcu_read_lock}: an atomic increment on the thread's own slot, which is also the full
- * barrier) and validate the cache's state with acquire ordering; they never block writers.
- * The write side is a {@code raw_spinlock_t} held only for short, non-sleeping stretches, so it
- * is safe in a non-blockable range under every preemption model.
+ * SRCU epochs (docs/semantics.md, strategies). Readers enter the Vm's SRCU read section
+ * ({@code srcu_read_lock}, see Srcu's fence B) and load the cache's state with acquire; they
+ * never block writers. The write side is a {@code raw_spinlock_t} held only for short,
+ * non-sleeping stretches, so it is safe in a non-blockable range under every preemption model.
  *
  * <p>Invalidation clears valid under the write side; the cleared page is recorded in the Vm's
- * {@link SrcuDomain}, which then waits for a grace period (blockable) or polls it for a bounded
- * budget and answers RETRY (non-blockable). Old mappings are unmapped by {@code call_srcu}-style
- * deferred work after a grace period.
- *
- * <p>Ordering: the reader's counter increment (a volatile read-modify-write) precedes its acquire
- * load of the state; the writer's release store of the invalid state precedes the grace period's
- * full fence and counter scan. Either the scan sees the reader (and waits for it) or the reader
- * sees valid == false (store-buffering pair, I3).
+ * {@link SrcuDomain}, whose {@link SrcuDomain#drain drain} then waits for a grace period
+ * (blockable) or polls one for a bounded budget and answers -EAGAIN (non-blockable). Old mappings
+ * are unmapped by {@code call_srcu}-style deferred work after a grace period. Why a reader that
+ * found the old state is always waited for: SrcuDomain's class comment.
  */
 public final class SrcuStrategy implements InvalidationStrategy {
-    /** How long a non-blockable invalidation polls the grace period before answering RETRY. */
-    public static final Duration DEFAULT_POLL_BUDGET = Duration.ofMillis(1);
-    public static final SrcuStrategy INSTANCE = new SrcuStrategy(DEFAULT_POLL_BUDGET);
+    public static final SrcuStrategy INSTANCE = new SrcuStrategy();
 
-    private final Duration pollBudget;
-
-    private SrcuStrategy(Duration pollBudget) {
-        this.pollBudget = pollBudget;
-    }
-
-    /**
-     * The same strategy with another poll budget. The budget belongs to the Vm's shared SRCU
-     * domain, so the first SRCU or SEQCOUNT cache of a Vm decides it.
-     */
-    public static SrcuStrategy withPollBudget(Duration budget) {
-        Objects.requireNonNull(budget, "budget");
-        if (budget.isNegative()) {
-            throw new IllegalArgumentException("poll budget must not be negative, got " + budget);
-        }
-        return new SrcuStrategy(budget);
+    private SrcuStrategy() {
     }
 
     @Override
@@ -71,16 +43,12 @@ public final class SrcuStrategy implements InvalidationStrategy {
 
     @Override
     public String readPathCost() {
-        return "srcu_read_lock/unlock: one atomic increment each on the thread's own slot (full barrier on entry)";
-    }
-
-    static SrcuDomain domain(ProtectionContext context, Duration pollBudget) {
-        return context.shared(SrcuDomain.class, () -> new SrcuDomain(context.guard(), pollBudget));
+        return "srcu_read_lock/unlock: a plain increment and a full fence on the thread's own slot, a release store on exit";
     }
 
     @Override
-    public CacheProtection newProtection(ProtectionContext context) {
-        return new Protection(domain(context, pollBudget), new RawSpinLock(context.cacheName() + "->lock", context.guard()));
+    public CacheLock newCacheLock(Context context) {
+        return new Lock(SrcuDomain.of(context), new RawSpinLock("&gpc->lock", context.guard()));
     }
 
     @Override
@@ -88,11 +56,11 @@ public final class SrcuStrategy implements InvalidationStrategy {
         return name();
     }
 
-    private static final class Protection implements CacheProtection {
+    private static final class Lock implements CacheLock {
         private final SrcuDomain domain;
         private final RawSpinLock lock;
 
-        Protection(SrcuDomain domain, RawSpinLock lock) {
+        Lock(SrcuDomain domain, RawSpinLock lock) {
             this.domain = domain;
             this.lock = lock;
         }
@@ -100,11 +68,6 @@ public final class SrcuStrategy implements InvalidationStrategy {
         @Override
         public long readLock() {
             return domain.srcu.readLock();
-        }
-
-        @Override
-        public boolean readValidate(long token) {
-            return true; // a section that passed check() is waited for by every grace period
         }
 
         @Override
@@ -120,19 +83,6 @@ public final class SrcuStrategy implements InvalidationStrategy {
         @Override
         public void writeUnlock() {
             lock.unlock();
-        }
-
-        @Override
-        public Revocation revoke(RevocationTarget target, MmuNotifierRange range) {
-            lock.lock("gfn_to_pfn_cache_invalidate_start");
-            try {
-                if (target.coveredBy(range.start(), range.end())) {
-                    target.clearValid(); // records the page via unpublished(); the domain drains it
-                }
-            } finally {
-                lock.unlock();
-            }
-            return Revocation.DONE;
         }
 
         @Override

@@ -293,6 +293,18 @@ public final class Srcu implements AutoCloseable {
     }
 
     /**
+     * {@code get_state_synchronize_srcu()}: a cookie for {@link #pollCompleted(long)} that is done
+     * once a grace period that started after this call has ended, without starting one (the
+     * kernel's version takes no lock, so it is allowed where {@link #startPoll()} is not: under a
+     * raw spinlock or in a non-blockable range under PREEMPT_RT).
+     */
+    public long getState() {
+        // Full fence, as in startPoll(): the caller's earlier stores precede the snapshot.
+        VarHandle.fullFence();
+        return snap(gpSeq());
+    }
+
+    /**
      * {@code poll_state_synchronize_srcu()}: true once the grace period of {@code cookie} has
      * ended. Advances the grace period as far as it can without waiting (only if the GP lock is
      * free); never sleeps, never blocks.

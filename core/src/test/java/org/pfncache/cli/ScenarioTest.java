@@ -8,19 +8,17 @@ import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.junit.jupiter.api.Test;
-import org.pfncache.CacheProtection;
 import org.pfncache.InvalidationStrategy;
 import org.pfncache.LockKind;
 import org.pfncache.PreemptionModel;
-import org.pfncache.ProtectionContext;
-import org.pfncache.RevocationTarget;
 import org.pfncache.host.MmuNotifierRange;
 
 /** Verdicts a built-in cannot be made to show on demand: N/A and HANG, with user strategies (the public SPI). */
 class ScenarioTest {
 
     private static ScenarioConfig config(InvalidationStrategy s, Duration hangTimeout) {
-        return new ScenarioConfig(s, PreemptionModel.NONE, LockKind.SPINLOCK, InvalidationContext.MUNMAP, 1,
+        return new ScenarioConfig(s, PreemptionModel.NONE, LockKind.SPINLOCK, LockKind.SPINLOCK,
+                InvalidationContext.MUNMAP, 1,
                 Duration.ofMillis(200), hangTimeout);
     }
 
@@ -50,7 +48,7 @@ class ScenarioTest {
 
     /**
      * A strategy for the tests: a plain read-write lock; with {@code unimplemented} its
-     * newProtection throws, otherwise its revoke parks until the thread is interrupted.
+     * newCacheLock throws, otherwise its invalidation write side parks until the thread is interrupted.
      */
     private record TestStrategy(String name, boolean unimplemented) implements InvalidationStrategy {
         @Override
@@ -74,7 +72,7 @@ class ScenarioTest {
         }
 
         @Override
-        public CacheProtection newProtection(ProtectionContext context) {
+        public CacheLock newCacheLock(Context context) {
             if (unimplemented) {
                 throw new UnsupportedOperationException(name + " is not implemented");
             }
@@ -82,7 +80,7 @@ class ScenarioTest {
         }
     }
 
-    private static final class StuckProtection implements CacheProtection {
+    private static final class StuckProtection implements InvalidationStrategy.CacheLock {
         private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
         @Override
@@ -112,19 +110,12 @@ class ScenarioTest {
         }
 
         @Override
-        public Revocation revoke(RevocationTarget target, MmuNotifierRange range) {
+        public boolean invalidateWriteLock(MmuNotifierRange range) {
             while (!Thread.currentThread().isInterrupted()) {
                 LockSupport.park(this);
             }
             lock.writeLock().lock();
-            try {
-                if (target.coveredBy(range.start(), range.end())) {
-                    target.clearValid();
-                }
-            } finally {
-                lock.writeLock().unlock();
-            }
-            return Revocation.DONE;
+            return true;
         }
 
         @Override
