@@ -99,7 +99,7 @@ record ScenarioResult(ScenarioConfig config, String notAvailable, long elapsedNa
     }
 
     static boolean isWarning(GuardReport r) {
-        return r.title().startsWith("WARNING");
+        return r.kind() == GuardReport.Kind.WARN;
     }
 
     /** The first BUG report (the verdict's site), null if none. */

@@ -36,6 +36,8 @@ public final class Guard {
     private final boolean log;
     private final List<GuardReport> reports = new CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicLong reportCount = new java.util.concurrent.atomic.AtomicLong();
+    /** kernelSites that warnOnce has reported (WARN_ON_ONCE's per-site flag). */
+    private final java.util.Set<String> warnedOnce = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private Guard(PreemptionModel preemption, GuardPolicy policy, Consumer<GuardReport> listener, boolean log) {
         this.preemption = preemption;
@@ -95,53 +97,143 @@ public final class Guard {
         return reportCount.get();
     }
 
-    /** R12: reports when the calling thread is atomic or inside a non-blockable section. */
+    /**
+     * R12, {@code might_sleep()}: reports when the calling thread is atomic, has irqs off, is in
+     * a non_block section, or (PREEMPT_RT) is inside any RCU read section, including the one an
+     * RT lock it holds implies. The title's site is {@code site} itself.
+     */
     public void mightSleep(String site) {
+        mightSleepAt(site, site, null);
+    }
+
+    /** As {@link #mightSleep(String)}, titled with the kernel's {@code kernelSite} (FILE:LINE). */
+    public void mightSleep(String site, String kernelSite) {
+        mightSleepAt(site, kernelSite, null);
+    }
+
+    /**
+     * {@code __might_sleep(FILE, LINE)} from inside a kernel primitive: {@code site} is the
+     * Java-side name ({@link GuardReport#site()}), {@code kernelSite} the title's FILE:LINE and
+     * {@code primitive} the call trace's first frame (e.g. "mutex_lock"; null: {@code site}).
+     * Expects preempt_count 0 and RCU nesting 0.
+     */
+    public void mightSleepAt(String site, String kernelSite, String primitive) {
         if (!tracking()) {
             return;
         }
         ThreadContext ctx = ContextGuard.context();
-        if (ctx.invalidForSleep()) {
-            report(ctx, "BUG: sleeping function called from invalid context at " + site, site);
+        if (ctx.invalidForSleep(0)) {
+            bug(ctx, site, kernelSite, primitive, 0);
         }
     }
 
     /**
-     * A kernel WARN ({@code WARN_ON(condition)} in {@code function} of {@code kernelFile}): reported
-     * like a BUG, but never thrown, since the kernel carries on after a WARN.
+     * {@code rtlock_might_resched()} (spinlock_rt.c): {@code __might_resched(FILE, LINE,
+     * rcu_preempt_depth() << MIGHT_RESCHED_RCU_SHIFT)}. The RCU nesting the thread already has is
+     * expected, so nesting one RT lock in another (or in rcu_read_lock) is not reported, while
+     * preemption off, irqs off or non_block still are.
      */
-    public void warn(String condition, String kernelFile, String function) {
+    public void rtLockMightResched(String site, String kernelSite, String primitive) {
         if (!tracking()) {
             return;
         }
-        report(ContextGuard.context(), "WARNING: at " + kernelFile + " " + function + ": " + condition, function, false);
+        ThreadContext ctx = ContextGuard.context();
+        if (ctx.invalidForSleep(ctx.rcuDepth)) {
+            bug(ctx, site, kernelSite, primitive, ctx.rcuDepth);
+        }
     }
 
+    private void bug(ThreadContext ctx, String site, String kernelSite, String primitive, int rcuExpected) {
+        report(ctx, GuardReport.Kind.BUG, "BUG: sleeping function called from invalid context at " + kernelSite,
+                site, kernelSite, null, primitive != null ? primitive : frameName(site), rcuExpected, true);
+    }
+
+    /**
+     * {@code WARN(1, message)} at {@code kernelSite} (FILE:LINE) in {@code function}: a report of
+     * kind {@link GuardReport.Kind#WARN} titled "WARNING: CPU: 0 PID: N at FILE:LINE FUNCTION"
+     * (kernel/panic.c {@code __warn()}; CPU is always 0, there are no CPUs here), then the
+     * message line (null: none, as WARN_ON prints none). Counted, rate-limited, kept and given to
+     * the listener like a BUG, but never thrown, even under THROW: the kernel carries on after a
+     * WARN. Under THROW and REPORT it is logged (first {@value #LOGGED_REPORTS}).
+     */
+    public void warn(String message, String kernelSite, String function) {
+        if (!tracking()) {
+            return;
+        }
+        ThreadContext ctx = ContextGuard.context();
+        Thread t = Thread.currentThread();
+        String title = "WARNING: CPU: 0 PID: " + t.getId() + " at " + kernelSite
+                + (function == null ? "" : " " + function);
+        report(ctx, GuardReport.Kind.WARN, title, function != null ? function : kernelSite, kernelSite, message,
+                function, 0, false);
+    }
+
+    /**
+     * {@code WARN_ONCE}/{@code WARN_ON_ONCE}: as {@link #warn}, but only the first call for a
+     * given {@code kernelSite} in this domain reports (the kernel's per-site static flag).
+     * Returns true if this call reported.
+     */
+    public boolean warnOnce(String message, String kernelSite, String function) {
+        if (!tracking() || !warnedOnce.add(kernelSite)) {
+            return false;
+        }
+        warn(message, kernelSite, function);
+        return true;
+    }
+
+    /** A bookkeeping warning (unbalanced end/enable); thrown under THROW, unlike {@link #warn}. */
     void report(ThreadContext ctx, String title, String site) {
-        report(ctx, title, site, true);
+        report(ctx, GuardReport.Kind.WARN, title, site, site, null, frameName(site), 0, true);
     }
 
-    private void report(ThreadContext ctx, String title, String site, boolean mayThrow) {
+    /** A Java site that is a C identifier names the function that might sleep: the trace's first frame. */
+    private static String frameName(String site) {
+        if (site == null || site.isEmpty() || !Character.isJavaIdentifierStart(site.charAt(0))) {
+            return null;
+        }
+        for (int i = 1; i < site.length(); i++) {
+            char c = site.charAt(i);
+            if (!(Character.isLetterOrDigit(c) || c == '_')) {
+                return null;
+            }
+        }
+        return site;
+    }
+
+    private void report(ThreadContext ctx, GuardReport.Kind kind, String title, String site, String kernelSite,
+                        String message, String firstFrame, int rcuExpected, boolean mayThrow) {
         GuardPolicy p = policy();
         if (p == GuardPolicy.OFF) {
             return;
         }
         long n = reportCount.incrementAndGet();
+        boolean willThrow = mayThrow && p == GuardPolicy.THROW;
         Thread t = Thread.currentThread();
         List<StackTraceElement> stack = List.of();
-        if (n <= KEPT_REPORTS || p == GuardPolicy.THROW) {
+        if (n <= KEPT_REPORTS || willThrow) {
             StackTraceElement[] frames = new Throwable().getStackTrace();
-            stack = List.of(frames).subList(Math.min(2, frames.length), frames.length);
+            int skip = 0;
+            while (skip < frames.length && frames[skip].getClassName().equals(Guard.class.getName())) {
+                skip++;
+            }
+            stack = List.of(frames).subList(skip, frames.length);
         }
-        GuardReport r = new GuardReport(title, site, t.getName(), t.getId(), ctx.preemptCount != 0,
-                ctx.irqsDisabled != 0, ctx.nonBlock, ctx.preemptCount, ctx.heldLocks(), stack);
+        List<String> kernelFrames = ctx.functionsInnermostFirst();
+        if (firstFrame != null && (kernelFrames.isEmpty() || !kernelFrames.get(0).equals(firstFrame))) {
+            List<String> withFirst = new java.util.ArrayList<>(kernelFrames.size() + 1);
+            withFirst.add(firstFrame);
+            withFirst.addAll(kernelFrames);
+            kernelFrames = withFirst;
+        }
+        GuardReport r = new GuardReport(kind, title, site, kernelSite, message, t.getName(), t.getId(), ctx,
+                rcuExpected, preemption == PreemptionModel.RT, kernelFrames, stack);
         if (n <= KEPT_REPORTS) {
             reports.add(r);
         }
         if (listener != null) {
             listener.accept(r);
         }
-        if (p == GuardPolicy.THROW && mayThrow) {
+        if (willThrow) {
             throw new SleepInInvalidContextError(r);
         }
         if (log && n <= LOGGED_REPORTS) {

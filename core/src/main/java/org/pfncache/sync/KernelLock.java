@@ -5,6 +5,7 @@ import java.lang.invoke.VarHandle;
 import org.pfncache.LockKind;
 import org.pfncache.guard.ContextGuard;
 import org.pfncache.guard.Guard;
+import org.pfncache.guard.LockType;
 
 /**
  * An exclusive kernel lock with R13 behaviour. Subclasses decide two things: whether an
@@ -70,21 +71,66 @@ public abstract class KernelLock {
         lock(null);
     }
 
-    /** Takes the lock; {@code site} is recorded in the held-lock list that reports print. */
+    /** lockdep's class kind for this lock (its printed wait types). */
+    abstract LockType lockType();
+
+    /**
+     * The RT lock primitive when an acquisition is {@code rt_spin_lock()} (a spinlock_t under
+     * PREEMPT_RT), else null.
+     */
+    String rtPrimitive() {
+        return null;
+    }
+
+    /**
+     * Takes the lock; {@code site} is recorded in the held-lock list that reports print (lockdep's
+     * "at:"; null: the innermost {@link ContextGuard#enterFunction entered function}).
+     *
+     * <p>With tracking on, the order is the kernel's for each kind. An RT spinlock_t
+     * ({@code rt_spin_lock}): lockdep records the lock, then {@code rtlock_might_resched()} checks
+     * with the thread's own RCU nesting expected (so the lock being acquired is in the report's
+     * list, and nesting in another RT lock is fine), then the lock is taken, then
+     * {@code rcu_read_lock(); migrate_disable()}. A mutex ({@code mutex_lock}): might_sleep first,
+     * then lockdep, so the mutex is not in its own report. Spinning locks: taken, recorded,
+     * preemption off. If the check throws (THROW policy), the lockdep record is undone and nothing
+     * is taken.
+     */
     public final void lock(String site) {
-        if (tracking && sleeping()) {
-            guard.mightSleep(name);
+        if (!tracking) {
+            acquireWord();
+            owner = Thread.currentThread();
+            return;
         }
+        String rt = rtPrimitive();
+        if (rt != null) {
+            ContextGuard.lockdepPush(this, name, site, lockType());
+            try {
+                guard.rtLockMightResched(name, org.pfncache.guard.KernelSites.RT_SPIN_LOCK, rt);
+            } catch (RuntimeException | Error e) {
+                ContextGuard.lockdepRelease(this); // the report threw: leave nothing half-recorded
+                throw e;
+            }
+            acquireWord();
+            owner = Thread.currentThread();
+            ContextGuard.rtLockTaken(this, rt);
+            return;
+        }
+        if (sleeping()) {
+            guard.mightSleepAt(name, guard.sleepingSpinlocks() ? org.pfncache.guard.KernelSites.RT_MUTEX_LOCK
+                    : org.pfncache.guard.KernelSites.MUTEX_LOCK, "mutex_lock");
+        }
+        acquireWord();
+        owner = Thread.currentThread();
+        ContextGuard.acquired(this, name, site, lockType(), atomic());
+    }
+
+    private void acquireWord() {
         // Acquire CAS: pairs with the setRelease in unlock() (see class comment).
         if (!STATE.weakCompareAndSetAcquire(this, 0, 1)) {
             int step = 0;
             do {
                 step = Backoff.pause(step);
             } while ((int) STATE.getOpaque(this) != 0 || !STATE.weakCompareAndSetAcquire(this, 0, 1));
-        }
-        owner = Thread.currentThread();
-        if (tracking) {
-            ContextGuard.acquired(this, name, site, atomic());
         }
     }
 
@@ -100,7 +146,14 @@ public abstract class KernelLock {
         }
         owner = Thread.currentThread();
         if (tracking) {
-            ContextGuard.acquired(this, name, site, atomic());
+            String rt = rtPrimitive();
+            if (rt != null) {
+                // rt_spin_trylock: spin_acquire, rcu_read_lock, migrate_disable; no might-sleep.
+                ContextGuard.lockdepPush(this, name, site, lockType());
+                ContextGuard.rtLockTaken(this, rt);
+            } else {
+                ContextGuard.acquired(this, name, site, lockType(), atomic());
+            }
         }
         return true;
     }
@@ -112,7 +165,11 @@ public abstract class KernelLock {
         }
         owner = null;
         if (tracking) {
-            ContextGuard.released(this, atomic());
+            if (rtPrimitive() != null) {
+                ContextGuard.rtLockReleased(this);
+            } else {
+                ContextGuard.released(this, atomic());
+            }
         }
         // Release store: pairs with the acquire CAS in lock()/tryLock().
         STATE.setRelease(this, 0);

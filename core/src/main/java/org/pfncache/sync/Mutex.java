@@ -1,6 +1,7 @@
 package org.pfncache.sync;
 
 import org.pfncache.guard.Guard;
+import org.pfncache.guard.LockType;
 
 /** {@code struct mutex}: always might-sleep, never makes the holder atomic (R13). */
 public final class Mutex extends KernelLock {
@@ -20,6 +21,11 @@ public final class Mutex extends KernelLock {
     @Override
     public boolean atomic() {
         return false;
+    }
+
+    @Override
+    LockType lockType() {
+        return LockType.MUTEX;
     }
 
     @Override

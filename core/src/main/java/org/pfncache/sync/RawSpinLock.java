@@ -1,6 +1,7 @@
 package org.pfncache.sync;
 
 import org.pfncache.guard.Guard;
+import org.pfncache.guard.LockType;
 
 /** {@code raw_spinlock_t}: never sleeps under any model; the holder is atomic (R13). */
 public final class RawSpinLock extends KernelLock {
@@ -20,6 +21,11 @@ public final class RawSpinLock extends KernelLock {
     @Override
     public boolean atomic() {
         return true;
+    }
+
+    @Override
+    LockType lockType() {
+        return LockType.RAW_SPINLOCK;
     }
 
     @Override

@@ -4,11 +4,21 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import org.pfncache.guard.ContextGuard;
 import org.pfncache.guard.Guard;
+import org.pfncache.guard.KernelSites;
+import org.pfncache.guard.LockType;
 
 /**
  * {@code rwlock_t} with R13 behaviour: under PREEMPT_NONE both sides spin and make the holder
  * atomic; under PREEMPT_RT both sides are sleeping locks and every acquisition counts as
  * might-sleep.
+ *
+ * <p>Guard bookkeeping under PREEMPT_RT follows spinlock_rt.c's {@code rt_read_lock()} /
+ * {@code rt_write_lock()}: {@code rtlock_might_resched()} first (RCU nesting the thread already
+ * has is allowed, so nesting in another RT lock is not reported), then lockdep's acquire (so,
+ * unlike rt_spin_lock, the rwlock being acquired is not in its own report's list), then the lock,
+ * then {@code rcu_read_lock(); migrate_disable()}: while held, the thread's RCU nest depth is one
+ * higher and a might-sleep inside reports "RCU nest depth: 1, expected: 0". lockdep lists the
+ * class name (no "(read)"); {@link ContextGuard#heldLocks()} keeps the " (read)"/" (write)" suffix.
  *
  * <p>Algorithm: one int word. Bits 0..28 count readers, {@link #WAITING} is set by a writer that
  * has claimed the lock and waits for readers to drain (new readers back off, so writers are not
@@ -97,7 +107,7 @@ public final class RwLock {
 
     public void readLock(String site) {
         if (tracking && sleeping) {
-            guard.mightSleep(readSite);
+            guard.rtLockMightResched(readSite, KernelSites.RT_READ_LOCK, "rt_read_lock");
         }
         int s = (int) STATE.getOpaque(this);
         // Acquire CAS: pairs with writeUnlock's setRelease (R3 readers see the last writer's state).
@@ -105,7 +115,24 @@ public final class RwLock {
             slowReadLock();
         }
         if (tracking) {
-            ContextGuard.acquired(this, readSite, site, !sleeping);
+            recordAcquired(" (read)", site, "rt_read_lock");
+        }
+    }
+
+    /** Guard bookkeeping once a side is taken (tracking only); see the class comment. */
+    private void recordAcquired(String suffix, String site, String rtPrimitive) {
+        ContextGuard.acquired(this, name, suffix, site, LockType.RWLOCK, !sleeping);
+        if (sleeping) {
+            ContextGuard.rtLockTaken(this, rtPrimitive);
+        }
+    }
+
+    /** Guard bookkeeping on release (tracking only). */
+    private void recordReleased() {
+        if (sleeping) {
+            ContextGuard.rtLockReleased(this);
+        } else {
+            ContextGuard.released(this, true);
         }
     }
 
@@ -131,7 +158,7 @@ public final class RwLock {
      */
     public int readLockToken() {
         if (tracking && sleeping) {
-            guard.mightSleep(readSite);
+            guard.rtLockMightResched(readSite, KernelSites.RT_READ_LOCK, "rt_read_lock");
         }
         // Opaque: a stale true is caught by the volatile re-check after the slot CAS.
         if ((boolean) RBIAS.getOpaque(this)) {
@@ -142,7 +169,7 @@ public final class RwLock {
             if (SLOT.compareAndSet(VISIBLE_READERS, slot, null, this)) {
                 if ((boolean) RBIAS.getVolatile(this)) {
                     if (tracking) {
-                        ContextGuard.acquired(this, readSite, null, !sleeping);
+                        recordAcquired(" (read)", null, "rt_read_lock");
                     }
                     return slot + 1;
                 }
@@ -159,7 +186,7 @@ public final class RwLock {
             RBIAS.setVolatile(this, true);
         }
         if (tracking) {
-            ContextGuard.acquired(this, readSite, null, !sleeping);
+            recordAcquired(" (read)", null, "rt_read_lock");
         }
         return 0;
     }
@@ -175,7 +202,7 @@ public final class RwLock {
             throw new IllegalMonitorStateException("rwlock_t '" + name + "': read_unlock with a bad token " + token);
         }
         if (tracking) {
-            ContextGuard.released(this, !sleeping);
+            recordReleased();
         }
         // Release: the section's accesses happen-before a writer's scan that sees the slot empty
         // (pairs with the getAcquire in revokeBias).
@@ -231,7 +258,7 @@ public final class RwLock {
             return false;
         }
         if (tracking) {
-            ContextGuard.acquired(this, readSite, null, !sleeping);
+            recordAcquired(" (read)", null, "rt_read_trylock");
         }
         return true;
     }
@@ -247,7 +274,7 @@ public final class RwLock {
             // count drop. A CAS, not an add-and-undo, so an unmatched unlock never disturbs the word.
         } while (!STATE.weakCompareAndSetRelease(this, s, s - 1));
         if (tracking) {
-            ContextGuard.released(this, !sleeping);
+            recordReleased();
         }
     }
 
@@ -257,7 +284,7 @@ public final class RwLock {
 
     public void writeLock(String site) {
         if (tracking && sleeping) {
-            guard.mightSleep(writeSite);
+            guard.rtLockMightResched(writeSite, KernelSites.RT_WRITE_LOCK, "rt_write_lock");
         }
         // Fast path: an idle lock goes straight to WRITER. Acquire CAS pairs with the release
         // of the previous holder(s).
@@ -267,7 +294,35 @@ public final class RwLock {
         revokeBias(true);
         writer = Thread.currentThread();
         if (tracking) {
-            ContextGuard.acquired(this, writeSite, site, !sleeping);
+            recordAcquired(" (write)", site, "rt_write_lock");
+        }
+    }
+
+    /**
+     * {@code write_lock_irq()}: under PREEMPT_NONE, {@code local_irq_disable()} then the write
+     * side, so a report inside shows irqs_disabled(): 1; under PREEMPT_RT, rwlock_rt.h maps it to
+     * plain {@code rt_write_lock()}: interrupts stay on. Release with {@link #writeUnlockIrq()}.
+     */
+    public void writeLockIrq(String site) {
+        boolean irqOff = tracking && !sleeping;
+        if (irqOff) {
+            ContextGuard.localIrqDisable();
+        }
+        try {
+            writeLock(site);
+        } catch (RuntimeException | Error e) {
+            if (irqOff) {
+                ContextGuard.localIrqEnable();
+            }
+            throw e;
+        }
+    }
+
+    /** {@code write_unlock_irq()}: the write side, then (PREEMPT_NONE) {@code local_irq_enable()}. */
+    public void writeUnlockIrq() {
+        writeUnlock();
+        if (tracking && !sleeping) {
+            ContextGuard.localIrqEnable();
         }
     }
 
@@ -303,7 +358,7 @@ public final class RwLock {
         }
         writer = Thread.currentThread();
         if (tracking) {
-            ContextGuard.acquired(this, writeSite, site, !sleeping);
+            recordAcquired(" (write)", site, "rt_write_trylock");
         }
         return true;
     }
@@ -315,7 +370,7 @@ public final class RwLock {
         }
         writer = null;
         if (tracking) {
-            ContextGuard.released(this, !sleeping);
+            recordReleased();
         }
         // Release store: pairs with the acquire CAS of the next reader or writer.
         STATE.setRelease(this, 0);

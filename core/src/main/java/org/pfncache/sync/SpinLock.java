@@ -1,6 +1,7 @@
 package org.pfncache.sync;
 
 import org.pfncache.guard.Guard;
+import org.pfncache.guard.LockType;
 
 /**
  * {@code spinlock_t}: under PREEMPT_NONE a spinning lock whose holder is atomic; under
@@ -27,6 +28,16 @@ public final class SpinLock extends KernelLock {
     @Override
     public boolean atomic() {
         return !sleeping;
+    }
+
+    @Override
+    LockType lockType() {
+        return LockType.SPINLOCK;
+    }
+
+    @Override
+    String rtPrimitive() {
+        return sleeping ? "rt_spin_lock" : null;
     }
 
     @Override

@@ -120,8 +120,28 @@ public final class Srcu implements AutoCloseable {
         }
     }
 
+    /**
+     * Which lock kind SRCU's update side ({@code srcu_gp_start_if_needed()}'s
+     * {@code srcu_data}/{@code srcu_usage} locks) uses.
+     */
+    public enum UpdateLock {
+        /**
+         * spinlock_t, as Tree SRCU has used for years through v6.x: call_srcu() and
+         * start_poll_synchronize_srcu() might sleep under PREEMPT_RT (R13). The default.
+         */
+        SPINLOCK,
+        /**
+         * raw_spinlock_t, as the v7.0 fix for call_srcu() from preemption-disabled code (RCU Tasks
+         * Trace on SRCU) converted them: the update side never sleeps under any model.
+         */
+        RAW_SPINLOCK
+    }
+
     private final String name;
     private final Guard guard;
+    private final UpdateLock updateLockKind;
+    /** The update-side lock: lockdep's "&ACCESS_PRIVATE(sdp, lock)" (one for the domain, not per CPU). */
+    private final KernelLock sdpLock;
     private final int slotMask;
     /** Slot s's counters start at (s + 1) * STRIDE: a leading stride keeps slot 0 off the header. */
     private final long[] ctrs;
@@ -161,7 +181,16 @@ public final class Srcu implements AutoCloseable {
 
     /** A domain whose synchronize/barrier report might-sleep violations through {@code guard}. */
     public Srcu(String name, Guard guard) {
-        this(name, guard, defaultSlots(), 0L, 0L, DEFAULT_STALL_NANOS);
+        this(name, guard, UpdateLock.SPINLOCK);
+    }
+
+    /** As {@link #Srcu(String, Guard)}, with the given kind of update-side lock. */
+    public Srcu(String name, Guard guard, UpdateLock updateLock) {
+        this(name, guard, defaultSlots(), 0L, 0L, DEFAULT_STALL_NANOS, updateLock);
+    }
+
+    Srcu(String name, Guard guard, int slots, long counterOrigin, long gpSeqOrigin, long stallNanos) {
+        this(name, guard, slots, counterOrigin, gpSeqOrigin, stallNanos, UpdateLock.SPINLOCK);
     }
 
     /**
@@ -169,7 +198,8 @@ public final class Srcu implements AutoCloseable {
      * {@code counterOrigin} and the grace-period sequence at {@code gpSeqOrigin} (idle, a multiple
      * of 4), so that wrap-around can be reached; stall warnings every {@code stallNanos}.
      */
-    Srcu(String name, Guard guard, int slots, long counterOrigin, long gpSeqOrigin, long stallNanos) {
+    Srcu(String name, Guard guard, int slots, long counterOrigin, long gpSeqOrigin, long stallNanos,
+         UpdateLock updateLock) {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("srcu name must be non-blank, got "
                     + (name == null ? "null" : "'" + name + "'"));
@@ -187,6 +217,10 @@ public final class Srcu implements AutoCloseable {
         }
         this.name = name;
         this.guard = guard == null ? Guard.processDefault() : guard;
+        this.updateLockKind = java.util.Objects.requireNonNull(updateLock, "updateLock");
+        this.sdpLock = updateLock == UpdateLock.SPINLOCK
+                ? new SpinLock("&ACCESS_PRIVATE(sdp, lock)", this.guard)
+                : new RawSpinLock("&ACCESS_PRIVATE(sdp, lock)", this.guard);
         this.slotMask = slots - 1;
         // Owned slots first, then their shared twins; a leading stride keeps slot 0 off the header.
         this.ctrs = new long[(2 * slots + 1) * STRIDE];
@@ -264,7 +298,7 @@ public final class Srcu implements AutoCloseable {
     /** {@code synchronize_srcu()}: returns once every reader that entered before the call has left. */
     public void synchronize() {
         guard.mightSleep("synchronize_srcu");
-        awaitCompleted(startPoll(), false, 0L);
+        awaitCompleted(startPollInternal(), false, 0L);
     }
 
     /** {@link #synchronize()} bounded by {@code timeout}; false if it expired first. */
@@ -275,15 +309,72 @@ public final class Srcu implements AutoCloseable {
         guard.mightSleep("synchronize_srcu");
         long nanos = timeout.isNegative() ? 0L : timeout.compareTo(MAX_TIMEOUT) > 0 ? MAX_TIMEOUT.toNanos()
                 : timeout.toNanos();
-        return awaitCompleted(startPoll(), true, System.nanoTime() + nanos);
+        return awaitCompleted(startPollInternal(), true, System.nanoTime() + nanos);
     }
 
     /**
      * {@code start_poll_synchronize_srcu()}: a cookie for {@link #pollCompleted(long)} that is done
      * once a grace period that started after this call has ended. Starts that grace period if it
-     * can without waiting; never sleeps, never blocks.
+     * can without waiting; never blocks on readers.
+     *
+     * <p>R13: like the kernel's ({@code srcu_gp_start_if_needed()} takes the per-CPU
+     * {@code srcu_data} lock), it takes this domain's {@link #updateLock() update-side lock}: with
+     * {@link UpdateLock#SPINLOCK} that is a spinlock_t, so under PREEMPT_RT the call might sleep
+     * and is reported in an invalid context (non_block, preemption or irqs off, a raw lock held).
      */
     public long startPoll() {
+        return startPollGuarded("start_poll_synchronize_srcu");
+    }
+
+    /**
+     * {@code get_state_synchronize_srcu()}: the cookie {@link #startPoll()} would return, without
+     * starting a grace period and without any lock; never sleeps in any context. Pass it to
+     * {@link #pollCompleted(long)} (which, unlike the kernel's, may advance an already needed
+     * grace period when the GP lock is free).
+     */
+    public long getState() {
+        // Full fence, as get_state_synchronize_srcu's smp_mb(): the caller's earlier stores are
+        // ordered before the snapshot (pairs with the scans' fence A, see startPollInternal).
+        VarHandle.fullFence();
+        return snap(gpSeq());
+    }
+
+    /** The update-side lock call() and startPoll() take (R13). */
+    public UpdateLock updateLock() {
+        return updateLockKind;
+    }
+
+    /** What startPoll() and call() do, under the update-side lock, reported as {@code function}. */
+    private long startPollGuarded(String function) {
+        boolean tracking = guard.tracking();
+        if (tracking) {
+            ContextGuard.enterFunction(function);
+            ContextGuard.enterFunction("srcu_gp_start_if_needed");
+        }
+        long cookie;
+        try {
+            // spin_lock_irqsave_sdp_contention(): the lock is held only for the snapshot, so
+            // nothing below can wait while holding it. The fence orders the caller's stores
+            // before the snapshot, as in startPollInternal.
+            sdpLock.lock("srcu_gp_start_if_needed");
+            try {
+                VarHandle.fullFence();
+                cookie = snap(gpSeq());
+            } finally {
+                sdpLock.unlock();
+            }
+        } finally {
+            if (tracking) {
+                ContextGuard.exitFunction();
+                ContextGuard.exitFunction();
+            }
+        }
+        drive(cookie, false);
+        return cookie;
+    }
+
+    /** startPoll() without the update-side lock, for paths that already reported might-sleep. */
+    private long startPollInternal() {
         // Full fence: the caller's earlier stores are ordered before the snapshot, hence before the
         // A of every scan of a grace period that starts after it (rcu_seq_snap's smp_mb()).
         VarHandle.fullFence();
@@ -292,17 +383,6 @@ public final class Srcu implements AutoCloseable {
         return cookie;
     }
 
-    /**
-     * {@code get_state_synchronize_srcu()}: a cookie for {@link #pollCompleted(long)} that is done
-     * once a grace period that started after this call has ended, without starting one (the
-     * kernel's version takes no lock, so it is allowed where {@link #startPoll()} is not: under a
-     * raw spinlock or in a non-blockable range under PREEMPT_RT).
-     */
-    public long getState() {
-        // Full fence, as in startPoll(): the caller's earlier stores precede the snapshot.
-        VarHandle.fullFence();
-        return snap(gpSeq());
-    }
 
     /**
      * {@code poll_state_synchronize_srcu()}: true once the grace period of {@code cookie} has
@@ -503,7 +583,7 @@ public final class Srcu implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("srcu '" + name + "' is closed: call() refused");
             }
-            enqueueCallback(new Callback(callback, startPoll()));
+            enqueueCallback(new Callback(callback, startPollGuarded("call_srcu")));
             LockSupport.unpark(reclaimerThread());
         } finally {
             callsInFlight.decrementAndGet();
@@ -522,7 +602,7 @@ public final class Srcu implements AutoCloseable {
             return; // closed: close() ran everything accepted before stopping the reclaimer
         }
         CountDownLatch ran = new CountDownLatch(1);
-        enqueueCallback(new Callback(ran::countDown, startPoll()));
+        enqueueCallback(new Callback(ran::countDown, startPollInternal()));
         LockSupport.unpark(t);
         boolean interrupted = false;
         try {

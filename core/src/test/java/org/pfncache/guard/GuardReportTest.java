@@ -64,8 +64,10 @@ class GuardReportTest {
                 + ", name: " + m.threadName(), lines.get(1));
         assertTrue(lines.get(2).startsWith("preempt_count: 2"), lines.get(2));
         assertEquals("2 locks held by " + m.threadName() + "/" + m.tid() + ":", lines.get(3));
-        assertEquals(" #0: mn_invalidate_lock at kvm_mmu_notifier_invalidate_range_start", lines.get(4));
-        assertEquals(" #1: gpc_lock at gfn_to_pfn_cache_invalidate_start", lines.get(5));
+        // lockdep's print_lock() shape, addresses left out; raw_spinlock_t is {2:2}.
+        assertEquals(" #0: (mn_invalidate_lock){....}-{2:2}, at: kvm_mmu_notifier_invalidate_range_start",
+                lines.get(4));
+        assertEquals(" #1: (gpc_lock){....}-{2:2}, at: gfn_to_pfn_cache_invalidate_start", lines.get(5));
         int trace = lines.indexOf("Call Trace:");
         assertTrue(trace > 5, r.format());
         List<String> frames = lines.subList(trace + 1, lines.size()).stream()
@@ -103,8 +105,26 @@ class GuardReportTest {
     }
 
     @Test
-    void r12_formatUsesSingularForOneLockAndShowsNonBlockLocks() throws Throwable {
-        // RT: a mutex taken inside non_block reports at the mutex, listing the rwlock held before.
+    void r12_formatUsesSingularForOneLock() throws Throwable {
+        Made m = report(PreemptionModel.NONE, guard -> {
+            RawSpinLock raw = new RawSpinLock("&gpc->lock", guard);
+            raw.lock("kvm_gpc_check");
+            try {
+                guard.mightSleep("kmap");
+            } finally {
+                raw.unlock();
+            }
+        });
+        List<String> lines = lines(m.report());
+        assertEquals("1 lock held by " + m.threadName() + "/" + m.tid() + ":", lines.get(3));
+        assertEquals(" #0: (&gpc->lock){....}-{2:2}, at: kvm_gpc_check", lines.get(4));
+    }
+
+    @Test
+    void r12_rtMutexInsideRtRwlockReadSideShowsRcuNestingAndTheImplicitRcuReadLock() throws Throwable {
+        // RT: a mutex taken inside non_block reports at the mutex, listing the rwlock held before
+        // and the rcu_read_lock() that rt_read_lock took; the mutex itself is not listed
+        // (might_sleep() runs before mutex_acquire in __mutex_lock_common).
         Made m = report(PreemptionModel.RT, guard -> {
             RwLock rw = new RwLock("gpc->lock", guard);
             Mutex refresh = new Mutex("refresh_lock", guard);
@@ -123,8 +143,17 @@ class GuardReportTest {
         List<String> lines = lines(r);
         assertEquals("in_atomic(): 0, irqs_disabled(): 0, non_block: 1, pid: " + m.tid()
                 + ", name: " + m.threadName(), lines.get(1));
-        assertEquals("1 lock held by " + m.threadName() + "/" + m.tid() + ":", lines.get(3));
-        assertEquals(" #0: gpc->lock (read) at kvm_gpc_check", lines.get(4));
+        assertEquals("BUG: sleeping function called from invalid context at kernel/locking/rtmutex_api.c:510",
+                lines.get(0));
+        assertEquals("preempt_count: 0, expected: 0", lines.get(2));
+        assertEquals("RCU nest depth: 1, expected: 0", lines.get(3));
+        assertEquals("2 locks held by " + m.threadName() + "/" + m.tid() + ":", lines.get(4));
+        assertEquals(" #0: (gpc->lock){....}-{2:2}, at: kvm_gpc_check", lines.get(5));
+        assertEquals(" #1: (rcu_read_lock){....}-{1:2}, at: rt_read_lock", lines.get(6));
+        assertEquals("Call Trace:", lines.get(7));
+        assertEquals(" <TASK>", lines.get(8));
+        assertEquals("  mutex_lock", lines.get(9));
+        assertEquals(List.of("gpc->lock (read) at kvm_gpc_check"), r.locksHeld(), "implicit entries left out");
     }
 
     @Test

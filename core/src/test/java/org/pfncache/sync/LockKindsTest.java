@@ -154,10 +154,17 @@ class LockKindsTest {
         assertEquals(1, seen.size());
         GuardReport r = seen.get(0);
         assertEquals("mn_invalidate_lock", r.site());
-        assertEquals("BUG: sleeping function called from invalid context at mn_invalidate_lock", r.title());
+        // The kernel's site: rtlock_might_resched() in __rt_spin_lock, spinlock_rt.c:48.
+        assertEquals("BUG: sleeping function called from invalid context at kernel/locking/spinlock_rt.c:48",
+                r.title());
+        assertEquals("kernel/locking/spinlock_rt.c:48", r.kernelSite());
         assertEquals(1, r.nonBlock());
         assertFalse(r.inAtomic());
-        assertEquals(List.of(), r.locksHeld(), "reported before the lock is taken");
+        // rt_spin_lock: spin_acquire() (lockdep) runs before the check, so the lock is listed.
+        assertEquals(List.of("mn_invalidate_lock at kvm_mmu_notifier_invalidate_range_start"), r.locksHeld(),
+                "listed: lockdep records it before the might-sleep check");
+        assertEquals(0, r.rcuNestDepth());
+        assertEquals(List.of("rt_spin_lock"), r.kernelFrames());
         assertEquals(name, r.threadName());
     }
 
@@ -181,20 +188,31 @@ class LockKindsTest {
     }
 
     @Test
-    void r13_spinLockUnderRtHolderIsNotAtomicSoMightSleepInsideIsFine() throws Throwable {
-        Guard guard = Guard.create(PreemptionModel.RT, GuardPolicy.THROW, null);
+    void r13_spinLockUnderRtHolderIsPreemptibleButInsideRcu() throws Throwable {
+        // R13: an RT spinlock_t holder is preemptible (preempt_count 0) but holds rcu_read_lock(),
+        // so plain might-sleep inside is reported with RCU nest depth 1, expected 0.
+        Guard guard = Guard.create(PreemptionModel.RT, GuardPolicy.REPORT, null);
         SpinLock spin = new SpinLock("kvm->mmu_lock", guard);
         onFreshThread(() -> {
             spin.lock("site");
             try {
                 assertEquals(0, ContextGuard.preemptCount());
-                guard.mightSleep("inside_rt_spinlock");  // THROW: would throw if the holder were atomic
+                assertEquals(1, ContextGuard.rcuNestDepth());
+                guard.mightSleep("inside_rt_spinlock");
             } finally {
                 spin.unlock();
             }
+            assertEquals(0, ContextGuard.rcuNestDepth());
+            guard.mightSleep("after_unlock");
             assertCleanContext();
         });
-        assertEquals(List.of(), guard.reports());
+        assertEquals(1, guard.reports().size(), guard.reports()::toString);
+        GuardReport r = guard.reports().get(0);
+        assertEquals("inside_rt_spinlock", r.site());
+        assertFalse(r.inAtomic());
+        assertEquals(1, r.rcuNestDepth());
+        assertEquals(0, r.rcuNestExpected());
+        assertTrue(r.format().contains("\nRCU nest depth: 1, expected: 0\n"), r.format());
     }
 
     @Test

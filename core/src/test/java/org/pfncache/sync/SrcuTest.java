@@ -140,7 +140,8 @@ class SrcuTest {
         ContextGuard.nonBlockStart();
         ContextGuard.preemptDisable();
         try {
-            long cookie = assertDoesNotThrow(srcu::startPoll);
+            // R13: get_state/poll_state take no lock; start_poll would (see SrcuGuardTest).
+            long cookie = assertDoesNotThrow(srcu::getState);
             for (int i = 0; i < 100; i++) {
                 assertFalse(assertDoesNotThrow(() -> srcu.pollCompleted(cookie)));
             }
@@ -151,7 +152,7 @@ class SrcuTest {
         reader.leave();
         ContextGuard.nonBlockStart();
         try {
-            long cookie = srcu.startPoll();
+            long cookie = srcu.getState();
             awaitTrue(() -> srcu.pollCompleted(cookie), "poll never completed without readers");
         } finally {
             ContextGuard.nonBlockEnd();
