@@ -19,7 +19,7 @@
  *
  * Build and run, from the repository root:
  * <pre>
- * mvn -q -B -DskipTests install -pl core &amp;&amp; mvn -q -B package -pl bench
+ * mvn -q -B -DskipTests package -pl bench -am      # or just ./pfncache bench quick
  * java -cp bench/target/benchmarks.jar org.pfncache.bench.BenchRunner quick
  * java -jar bench/target/benchmarks.jar -l          # plain JMH: list, or run any regex
  * </pre>

@@ -1,0 +1,4 @@
+/** A user's module that embeds pfncache. */
+module com.example.embed {
+    requires org.pfncache;
+}
