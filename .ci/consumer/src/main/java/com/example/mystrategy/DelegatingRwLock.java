@@ -1,8 +1,6 @@
 package com.example.mystrategy;
 
-import org.pfncache.CacheProtection;
 import org.pfncache.InvalidationStrategy;
-import org.pfncache.ProtectionContext;
 
 /** A user's own strategy: here it hands every decision to the built-in RWLOCK. */
 public final class DelegatingRwLock implements InvalidationStrategy {
@@ -34,7 +32,7 @@ public final class DelegatingRwLock implements InvalidationStrategy {
     }
 
     @Override
-    public CacheProtection newProtection(ProtectionContext context) {
-        return inner.newProtection(context);
+    public CacheLock newCacheLock(Context context) {
+        return inner.newCacheLock(context);
     }
 }
