@@ -39,6 +39,8 @@ public final class PfnCache {
     public static final long INVALID_GPA = -1L;
     /** KVM_HVA_ERR_BAD. */
     static final long BAD_HVA = -1L;
+    /** The kernel file this class mirrors, the site of its WARNs and cond_resched. */
+    private static final String PFNCACHE_C = "virt/kvm/pfncache.c";
 
     private static final VarHandle STATE;
 
@@ -58,6 +60,11 @@ public final class PfnCache {
     /** Written with the write side held (setRelease), read by readers with getAcquire. */
     @SuppressWarnings("unused") // accessed through STATE
     private volatile CacheState state = CacheState.INITIAL;
+    /**
+     * Test hook: run by a refresh right after it faulted the page in, with no lock held (the
+     * window in which an invalidation makes hva_to_pfn_retry go round again). Null in use.
+     */
+    volatile Runnable faultHook;
     /** The uhva pages under which the Vm's index lists this cache (at most two); guarded by gpc_lock. */
     long indexedPage = BAD_HVA;
     long indexedPage2 = BAD_HVA;
@@ -173,6 +180,12 @@ public final class PfnCache {
 
     /** __kvm_gpc_refresh, with refresh_lock held. */
     private void refreshLocked(long gpa, long uhva) {
+        if ((gpa == INVALID_GPA) == (uhva == BAD_HVA)) {
+            // WARN_ON_ONCE(kvm_is_error_gpa(gpa) == kvm_is_error_hva(uhva)): -EINVAL.
+            vm.guard().warnOnce("WARN_ON_ONCE(kvm_is_error_gpa(gpa) == kvm_is_error_hva(uhva))", PFNCACHE_C,
+                    "__kvm_gpc_refresh");
+            throw new IllegalArgumentException("refresh: a cache is gpa-based or hva-based, not both");
+        }
         // gpa, uhva, generation and active change only under refresh_lock, which we hold, so the
         // new location can be worked out before taking the write side.
         CacheState before = lvState();
@@ -270,10 +283,13 @@ public final class PfnCache {
                     vm.memory().put(newPfn);
                     newPfn = -1;
                     newMapping = null;
-                    ContextGuard.mightSleep("cond_resched");
-                    Thread.yield(); // cond_resched() after every retry, as hva_to_pfn_retry does
+                    ContextGuard.condResched(PFNCACHE_C); // after every retry, as hva_to_pfn_retry does
                 }
                 newPfn = vm.mm().getUserPage(uhva);
+                Runnable hook = faultHook;
+                if (hook != null) {
+                    hook.run();
+                }
                 if (newPfn == -1) {
                     throw new PfnCacheFaultException("refresh: hva 0x" + Long.toHexString(uhva)
                             + " is not mapped in the host mm");
@@ -290,6 +306,10 @@ public final class PfnCache {
                     vm.memory().put(newPfn);
                 }
                 lock.writeLock();
+            }
+            // "Other tasks must wait for _this_ refresh to complete before attempting to refresh."
+            if (lvState().valid) {
+                vm.guard().warnOnce("WARN_ON_ONCE(gpc->valid)", PFNCACHE_C, "hva_to_pfn_retry");
             }
         } while (vm.mmuNotifierRetryCache(mmuSeq));
         CacheState published = CacheState.of(true, true, gpa, uhva, generation, newPfn, newMapping);

@@ -290,6 +290,7 @@ public final class Vm implements AutoCloseable {
     /** kvm_mmu_notifier_invalidate_range_start; false is -EAGAIN (only for a non-blockable range). */
     private boolean invalidateRangeStart(MmuNotifierRange range) {
         ContextGuard.enterOperation(guard);
+        ContextGuard.enterFunction("kvm_mmu_notifier_invalidate_range_start");
         try {
             mnInvalidateLock.lock("kvm_mmu_notifier_invalidate_range_start");
             try {
@@ -300,7 +301,12 @@ public final class Vm implements AutoCloseable {
             }
             boolean ok = false;
             try {
-                ok = gpcList.walk(range);
+                ContextGuard.enterFunction("gfn_to_pfn_cache_invalidate_start");
+                try {
+                    ok = gpcList.walk(range);
+                } finally {
+                    ContextGuard.exitFunction();
+                }
                 // Strategy-wide drains (grace periods) run with gpc_lock dropped: they may sleep.
                 for (InvalidationStrategy.Drain d : drains) {
                     ok &= d.drain(range);
@@ -325,6 +331,7 @@ public final class Vm implements AutoCloseable {
                 throw e;
             }
         } finally {
+            ContextGuard.exitFunction();
             ContextGuard.exitOperation();
         }
     }
@@ -332,6 +339,7 @@ public final class Vm implements AutoCloseable {
     /** kvm_mmu_notifier_invalidate_range_end (R9). */
     private void invalidateRangeEnd(MmuNotifierRange range) {
         ContextGuard.enterOperation(guard);
+        ContextGuard.enterFunction("kvm_mmu_notifier_invalidate_range_end");
         try {
             // kvm_handle_hva_range(.on_lock = kvm_mmu_invalidate_end): only where a memslot
             // overlaps, which no memslot update can have changed since start (R11).
@@ -350,6 +358,7 @@ public final class Vm implements AutoCloseable {
             }
             lowerCount();
         } finally {
+            ContextGuard.exitFunction();
             ContextGuard.exitOperation();
         }
     }

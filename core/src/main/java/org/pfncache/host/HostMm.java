@@ -40,6 +40,14 @@ public final class HostMm {
     /** MAX_OOM_REAP_RETRIES in mm/oom_kill.c. */
     public static final int MAX_OOM_REAP_RETRIES = 10;
     private static final AtomicInteger PIDS = new AtomicInteger(1000);
+    /**
+     * Where mn_hlist_invalidate_range_start's WARN_ON(ops->invalidate_range_end) stands: the file
+     * only, since its line moves between releases and no FILE:LINE is claimed here.
+     */
+    static final String MN_HLIST_WARN_SITE = "mm/mmu_notifier.c";
+    /** Lockdep keys of the notifier core's two pseudo locks. */
+    private static final Object START_MAP = new Object();
+    private static final Object NOTIFIER_SRCU = new Object();
 
     private final PhysicalMemory memory;
     private final Guard guard;
@@ -155,7 +163,7 @@ public final class HostMm {
                 long ps = part[0];
                 long pe = part[1];
                 MmuNotifierRange range = new MmuNotifierRange(ps, pe, true, MmuNotifierRange.Event.UNMAP);
-                invalidateStart(range);
+                invalidateStart(range, "unmap_vmas");
                 Throwable failure = null;
                 try {
                     ptLock.writeLock().lock();
@@ -170,7 +178,7 @@ public final class HostMm {
                     throw t;
                 } finally {
                     // Pages were freed above, before the end callbacks, as the kernel frees inside the bracket.
-                    invalidateEnd(range, failure);
+                    invalidateEnd(range, failure, "unmap_vmas");
                 }
             }
         } finally {
@@ -197,7 +205,7 @@ public final class HostMm {
             MmuNotifierRange range = new MmuNotifierRange(hva, hva + PAGE_SIZE, true,
                     MmuNotifierRange.Event.MIGRATE);
             try {
-                invalidateStart(range);
+                invalidateStart(range, "migrate_pages");
             } catch (Throwable t) {
                 memory.put(newPfn);
                 throw t;
@@ -217,7 +225,7 @@ public final class HostMm {
                 failure = t;
                 throw t;
             } finally {
-                invalidateEnd(range, failure);
+                invalidateEnd(range, failure, "migrate_pages");
             }
         } finally {
             mmapLock.unlock();
@@ -252,15 +260,20 @@ public final class HostMm {
         int[] counts = new int[2]; // ranges reaped, ranges skipped
         int attempts = 0;
         boolean reaped = false;
-        while (attempts++ < maxAttempts) {
-            if (oomReapTaskMm(counts)) {
-                reaped = true;
-                break;
+        ContextGuard.enterFunction("oom_reaper"); // oom_reap_task and oom_reap_task_mm are inlined
+        try {
+            while (attempts++ < maxAttempts) {
+                if (oomReapTaskMm(counts)) {
+                    reaped = true;
+                    break;
+                }
+                // schedule_timeout_idle(HZ/10) after every failed attempt, the last one too.
+                if (!pause(pauseNanos)) {
+                    break;
+                }
             }
-            // schedule_timeout_idle(HZ/10) after every failed attempt, the last one too.
-            if (!pause(pauseNanos)) {
-                break;
-            }
+        } finally {
+            ContextGuard.exitFunction();
         }
         attempts = Math.min(attempts, maxAttempts);
         if (!reaped && !oomSkip) {
@@ -281,11 +294,25 @@ public final class HostMm {
             if (oomSkip) {
                 return true; // MMF_OOM_SKIP: exit_mmap (or an earlier reap) owns the mm now
             }
+            ContextGuard.enterFunction("__oom_reap_task_mm");
+            try {
+                return oomReapVmas(counts);
+            } finally {
+                ContextGuard.exitFunction();
+            }
+        } finally {
+            mmapLock.unlock();
+        }
+    }
+
+    /** The loop of {@code __oom_reap_task_mm}; mmap_lock held. */
+    private boolean oomReapVmas(int[] counts) {
+        {
             boolean ret = true;
             for (long[] vma : vmaSnapshot()) {
                 MmuNotifierRange range = new MmuNotifierRange(vma[0], vma[1], false,
                         MmuNotifierRange.Event.OOM_REAP);
-                if (!invalidateStart(range)) {
+                if (!invalidateStart(range, "__oom_reap_task_mm")) {
                     counts[1]++;
                     ret = false;
                     continue;
@@ -302,13 +329,11 @@ public final class HostMm {
                     failure = t;
                     throw t;
                 } finally {
-                    invalidateEnd(range, failure);
+                    invalidateEnd(range, failure, "__oom_reap_task_mm");
                 }
                 counts[0]++;
             }
             return ret;
-        } finally {
-            mmapLock.unlock();
         }
     }
 
@@ -439,17 +464,33 @@ public final class HostMm {
      * no end. A blockable range may not fail: after the ends, IllegalStateException. If a start
      * throws, the notifiers that accepted are ended and the exception propagates.
      */
-    private boolean invalidateStart(MmuNotifierRange range) {
+    private boolean invalidateStart(MmuNotifierRange range, String caller) {
+        // lock_map_acquire(&__mmu_notifier_invalidate_range_start_map) in the inline caller, then
+        // srcu_read_lock(&srcu) in __mmu_notifier_invalidate_range_start: two lockdep entries that
+        // every callback's splat lists (R14).
+        ContextGuard.lockdepAcquire(START_MAP, "mmu_notifier_invalidate_range_start", caller);
+        ContextGuard.enterFunction("__mmu_notifier_invalidate_range_start");
+        ContextGuard.lockdepAcquire(NOTIFIER_SRCU, "srcu", "__mmu_notifier_invalidate_range_start");
+        try {
+            return invalidateStartLocked(range);
+        } finally {
+            ContextGuard.lockdepRelease(NOTIFIER_SRCU);
+            ContextGuard.exitFunction();
+            ContextGuard.lockdepRelease(START_MAP);
+        }
+    }
+
+    private boolean invalidateStartLocked(MmuNotifierRange range) {
         MmuNotifier[] snapshot = notifiers.toArray(new MmuNotifier[0]);
         int accepted = 0;
-        boolean failed = false;
+        MmuNotifier failed = null;
         try {
             for (MmuNotifier n : snapshot) {
                 if (callStart(n, range)) {
                     accepted++;
                     continue;
                 }
-                failed = true;
+                failed = failed == null ? n : failed;
                 notifierFailures.incrementAndGet();
                 LOG.log(System.Logger.Level.INFO, n.name() + " callback failed with -11 in "
                         + (range.blockable() ? "" : "non-") + "blockable context.");
@@ -462,28 +503,38 @@ public final class HostMm {
             endAll(range, snapshot, accepted, t, false);
             throw t;
         }
-        if (!failed) {
+        if (failed == null) {
             return true;
         }
         // "If there are multiple notifiers and one or more failed start, any that succeeded start
         // are expecting their end to be called": the core calls every end there is.
         endAll(range, snapshot, snapshot.length, null, true);
         if (range.blockable()) {
-            throw new IllegalStateException("an MMU notifier failed the blockable range [" + hex(range.start())
+            throw new IllegalStateException("MMU notifier " + failed + " failed the blockable range [" + hex(range.start())
                     + ", " + hex(range.end()) + ") (" + range.event() + "); only a non-blockable range may fail");
         }
         return false;
     }
 
     /** {@code mmu_notifier_invalidate_range_end} for a range whose start succeeded. */
-    private void invalidateEnd(MmuNotifierRange range, Throwable failure) {
-        MmuNotifier[] snapshot = notifiers.toArray(new MmuNotifier[0]);
-        endAll(range, snapshot, snapshot.length, failure, true);
+    private void invalidateEnd(MmuNotifierRange range, Throwable failure, String caller) {
+        ContextGuard.lockdepAcquire(START_MAP, "mmu_notifier_invalidate_range_start", caller);
+        ContextGuard.enterFunction("__mmu_notifier_invalidate_range_end");
+        ContextGuard.lockdepAcquire(NOTIFIER_SRCU, "srcu", "__mmu_notifier_invalidate_range_end");
+        try {
+            MmuNotifier[] snapshot = notifiers.toArray(new MmuNotifier[0]);
+            endAll(range, snapshot, snapshot.length, failure, true);
+        } finally {
+            ContextGuard.lockdepRelease(NOTIFIER_SRCU);
+            ContextGuard.exitFunction();
+            ContextGuard.lockdepRelease(START_MAP);
+        }
     }
 
     private void warnNotifierFailure(MmuNotifier n, MmuNotifierRange range) {
-        guard.warn("WARN_ON(ops->invalidate_range_end): " + n.name() + " failed a non-blockable range and has an"
-                + " end callback", "mm/mmu_notifier.c", "mn_hlist_invalidate_range_start");
+        guard.warn("WARN_ON(ops->invalidate_range_end): " + n.name() + " failed the non-blockable range ["
+                + hex(range.start()) + ", " + hex(range.end()) + ") and has an end callback",
+                MN_HLIST_WARN_SITE, "__mmu_notifier_invalidate_range_start");
     }
 
     /**

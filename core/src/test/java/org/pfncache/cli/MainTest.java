@@ -137,11 +137,12 @@ class MainTest {
         assertEquals("rwlock", o.get("strategy"));
         assertEquals("rt", o.get("preemption"));
         assertEquals("spinlock", o.get("notifierLock"));
+        assertEquals("rwlock", o.get("mmuLock"));
         assertEquals("oom", o.get("context"));
         assertEquals(2L, o.get("readers"));
         assertEquals(300L, o.get("durationMs"));
         assertEquals("BUG", o.get("verdict"));
-        assertEquals("BUG@mn_invalidate_lock", o.get("summary"));
+        assertEquals("BUG@kvm->mn_invalidate_lock", o.get("summary"));
 
         long reportCount = (Long) o.get("reportCount");
         List<?> reports = list(o.get("reports"));
@@ -150,7 +151,8 @@ class MainTest {
         String first = (String) reports.get(0);
         // The kernel's site for an RT spinlock_t acquisition; the Java site is in the Java extras.
         assertTrue(first.startsWith("BUG: sleeping function called from invalid context at kernel/locking/spinlock_rt.c:48"), first);
-        assertTrue(first.contains("\nsite: mn_invalidate_lock\n"), first);
+        assertTrue(first.contains("\nsite: &kvm->mn_invalidate_lock\n"), first);
+        assertTrue(first.contains("4 locks held by oom_reaper/"), first);
         assertTrue(first.contains("name: oom_reaper"), first);
         assertTrue(first.contains("non_block: 1"), first);
         assertTrue(first.contains("in_atomic(): 0"), first);
@@ -184,15 +186,28 @@ class MainTest {
         assertTrue((Long) o.get("invalidations") > 0);
     }
 
-    /** R14(b): with the notifier-path locks raw, RT still reports, at the cache's rwlock write side. */
+    /** R14(b): with the notifier-path locks raw, RT still reports, at the cache's rwlock read side in the walk (R8). */
     @Test
-    void scenarioJson_R14b_rawNotifierLocks_reportAtCacheWriteSide() {
+    void scenarioJson_R14b_rawNotifierLocks_reportAtCacheReadSideInTheWalk() {
         Result r = run("scenario", "--json", "--notifier-lock", "raw", "--duration", SHORT);
         Map<String, Object> o = MiniJson.parseObject(r.out());
-        assertEquals("BUG@gpc->lock (write)", o.get("summary"), r.out());
+        assertEquals("BUG@gpc->lock (read)", o.get("summary"), r.out());
         String first = (String) list(o.get("reports")).get(0);
         assertTrue(first.contains("name: oom_reaper"), first);
-        assertTrue(first.contains("(gpc_lock){....}-{2:2}, at: gfn_to_pfn_cache_invalidate_start"), first);
+        assertTrue(first.contains("(&kvm->gpc_lock){....}-{2:2}, at: gfn_to_pfn_cache_invalidate_start"), first);
+    }
+
+    /** Item 3 of the kernel verdicts: raw notifier locks do not save the reaper while mmu_lock is an rwlock_t. */
+    @Test
+    void scenarioJson_kvm_handle_hva_range_rawNotifierLocksStillSleepAtMmuLock() {
+        Result r = run("scenario", "--json", "--strategy", "srcu", "--notifier-lock", "raw", "--duration", SHORT);
+        Map<String, Object> o = MiniJson.parseObject(r.out());
+        assertEquals("BUG@kvm->mmu_lock (write)", o.get("summary"), r.out());
+        Result raw = run("scenario", "--json", "--strategy", "srcu", "--notifier-lock", "raw", "--mmu-lock", "raw",
+                "--duration", SHORT);
+        Map<String, Object> o2 = MiniJson.parseObject(raw.out());
+        assertTrue(List.of("OK", "WARN").contains(o2.get("verdict")), raw.out());
+        assertEquals("raw", o2.get("mmuLock"));
     }
 
     @Test
@@ -200,7 +215,7 @@ class MainTest {
         Result r = run("scenario", "--duration", SHORT);
         assertEquals(0, r.status(), r.err());
         String out = r.out();
-        assertTrue(out.startsWith("scenario: strategy=rwlock preemption=rt notifier-lock=spinlock context=oom"), out);
+        assertTrue(out.startsWith("scenario: strategy=rwlock preemption=rt notifier-lock=spinlock mmu-lock=rwlock context=oom"), out);
         assertTrue(out.contains("\nverdict: BUG"), out);
         assertTrue(out.contains("OOM reaps"), out);
         assertTrue(out.contains("audit:"), out);
@@ -213,8 +228,8 @@ class MainTest {
     void scenarioText_splat_printsEveryDistinctSplat() {
         Result r = run("scenario", "--splat", "--readers", "1", "--duration", SHORT);
         assertTrue(r.out().contains("splat 1 of "), r.out());
-        assertTrue(r.out().contains("\nsite: mn_invalidate_lock\n"), r.out());
-        assertTrue(r.out().contains("\nsite: gpc_lock\n"), r.out());
+        assertTrue(r.out().contains("\nsite: &kvm->mn_invalidate_lock\n"), r.out());
+        assertTrue(r.out().contains("\nsite: &kvm->gpc_lock\n"), r.out());
     }
 
     // ---- matrix ----
@@ -225,7 +240,7 @@ class MainTest {
         assertEquals(0, r.status(), r.err());
         Map<String, Object> o = MiniJson.parseObject(r.out());
         List<?> cells = list(o.get("cells"));
-        assertEquals(4, cells.size());
+        assertEquals(6, cells.size(), "2 preemption models x 3 default lock rows");
         assertInstanceOf(Long.class, o.get("durationMs"));
         for (Object c : cells) {
             Map<String, Object> cell = map(c);
@@ -238,15 +253,16 @@ class MainTest {
     @Test
     void matrixText_tableRowsAndLegend() {
         Result r = run("matrix", "--strategies", "rwlock-try", "--preemptions", "rt", "--notifier-locks", "spinlock",
-                "--contexts", "munmap,oom", "--duration", "200ms", "--splats");
+                "--mmu-locks", "rwlock", "--contexts", "munmap,oom", "--duration", "200ms", "--splats");
         assertEquals(0, r.status(), r.err());
         String out = r.out();
         assertTrue(out.contains("| munmap"), out);
-        assertTrue(out.matches("(?s).*\nrwlock-try +rt +spinlock \\| OK +BUG@mn_invalidate_lock\n.*"), out);
+        assertTrue(out.matches("(?s).*\nrwlock-try +rt +spinlock +rwlock +\\| OK +BUG@kvm->mn_invalidate_lock\n.*"), out);
         assertTrue(out.contains("verdicts (first that applies):"), out);
         assertTrue(out.contains("RETRY"), out);
         assertTrue(out.contains("BLOCKABLE_ONLY"), out);
-        assertTrue(out.contains("== rwlock-try rt spinlock oom: first of "), out);
+        assertTrue(out.contains("WARN"), out);
+        assertTrue(out.contains("== rwlock-try rt notifier=spinlock mmu_lock=rwlock oom: first of "), out);
         assertTrue(out.contains("matrix: 2 cells in "), out);
     }
 

@@ -27,8 +27,9 @@ public final class Fixture implements AutoCloseable {
         this(s, PreemptionModel.NONE, LockKind.SPINLOCK, GuardPolicy.THROW);
     }
 
+    /** {@code k} is the kind of the notifier-path locks and of mmu_lock alike. */
     public Fixture(InvalidationStrategy s, PreemptionModel m, LockKind k, GuardPolicy p) {
-        vm = Vm.builder().strategy(s).preemption(m).notifierLock(k).guardPolicy(p)
+        vm = Vm.builder().strategy(s).preemption(m).notifierLock(k).mmuLock(k).guardPolicy(p)
                 .guardListener(r -> reports.release()).physicalPages(256).build();
         vm.mm().mmap(HVA, (long) PAGES * PAGE);
         vm.memslots().set(0, 0, PAGES, HVA);

@@ -597,9 +597,14 @@ public abstract class StrategyContract {
                 within(reaper);
                 assertFalse(first.get().complete(), "R10: the range must be skipped while the reader is inside");
                 assertTrue(first.get().rangesRetried() >= 1);
-                assertEquals(0, fx.vm.activeInvalidateCount(), "R10: the failed start rolled back its count");
-                assertTrue(fx.vm.guardReports().isEmpty(), () -> fx.vm.guardReports().get(0).format());
+                assertEquals(0, fx.vm.activeInvalidateCount(), "R10: the core called KVM's end after the failed start");
+                List<GuardReport> reps = fx.vm.guardReports();
+                assertFalse(reps.isEmpty(), "R10: -EAGAIN from a notifier with an end callback is a WARN");
+                for (GuardReport rep : reps) {
+                    assertEquals(GuardReport.Kind.WARN, rep.kind(), rep::format);
+                }
                 r.release();
+                fx.vm.mm().clearOomSkip(); // the first reap set MMF_OOM_SKIP
                 OomReapResult second = fx.vm.mm().oomReap(3, Duration.ZERO);
                 assertTrue(second.complete(), "the reaper completes once the reader left: " + second);
             }

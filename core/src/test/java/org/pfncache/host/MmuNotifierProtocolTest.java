@@ -95,8 +95,13 @@ class MmuNotifierProtocolTest {
         assertFalse(mem.isAllocated(pfn));
     }
 
+    /**
+     * mn_hlist_invalidate_range_start: every start is called even after one failed; then the end
+     * of every notifier with an end callback is called, the failing one included, and the reaper
+     * (__oom_reap_task_mm) skips the VMA and goes on with the next, with or without ptes.
+     */
     @Test
-    void r10ReaperSkipsARefusedRangeEndsOnlyTheAcceptorsAndReapsTheRest() {
+    void mn_hlist_invalidate_range_start_endsEveryNotifierAfterAFailureAndTheReaperSkipsTheVma() {
         mm.mmap(A, 2 * PAGE);
         mm.mmap(B, 3 * PAGE);
         long a0 = mm.pfn(A);
@@ -107,31 +112,68 @@ class MmuNotifierProtocolTest {
 
         OomReapResult r = mm.oomReap(2, Duration.ZERO);
 
-        // Attempt 1: A refused, B reaped. Attempt 2: only A still has ptes, refused again.
-        assertEquals(new OomReapResult(false, 2, 1, 2), r);
-        assertEquals(a0, mm.pfn(A), "the refused range keeps its ptes");
+        // Each attempt: A failed (skipped), B reaped (its ptes are gone after the first).
+        assertEquals(new OomReapResult(false, 2, 2, 2), r);
+        assertEquals(a0, mm.pfn(A), "the failed range keeps its ptes");
         assertTrue(mm.pfn(A + PAGE) >= 0, "both pages of A still mapped");
         assertEquals(-1, mm.pfn(B));
         assertEquals(2, mm.mappedPages());
         assertEquals(Map.of(A, A + 2 * PAGE, B, B + 3 * PAGE), mm.vmas());
+        assertEquals(2, mm.notifierFailures());
 
         MmuNotifierRange ra = oom(A, 2);
         MmuNotifierRange rb = oom(B, 3);
-        assertEquals(List.of(new Call(Kind.START, ra, 1, true), new Call(Kind.END, ra, 1, true),
-                new Call(Kind.START, rb, 1, true), new Call(Kind.END, rb, 1, true),
-                new Call(Kind.START, ra, 1, true), new Call(Kind.END, ra, 1, true)), good.calls(),
-                "the acceptor is ended on the refused range too");
-        assertEquals(List.of(new Call(Kind.START, ra, 1, false),
-                new Call(Kind.START, rb, 1, true), new Call(Kind.END, rb, 1, true),
-                new Call(Kind.START, ra, 1, false)), busy.calls(),
-                "the refuser gets no end for the range it refused");
+        List<Call> attempt = List.of(new Call(Kind.START, ra, 1, true), new Call(Kind.END, ra, 1, true),
+                new Call(Kind.START, rb, 1, true), new Call(Kind.END, rb, 1, true));
+        assertEquals(List.of(attempt, attempt).stream().flatMap(List::stream).toList(), good.calls(),
+                "the notifier that accepted is ended on the failed range");
+        List<Call> busyAttempt = List.of(new Call(Kind.START, ra, 1, false), new Call(Kind.END, ra, 1, true),
+                new Call(Kind.START, rb, 1, true), new Call(Kind.END, rb, 1, true));
+        assertEquals(List.of(busyAttempt, busyAttempt).stream().flatMap(List::stream).toList(), busy.calls(),
+                "the failing notifier has an end callback: the core calls it too");
 
         busy.refuseWhen(x -> false);
-        assertEquals(new OomReapResult(true, 1, 1, 0), mm.oomReap(1, Duration.ZERO));
+        assertTrue(mm.oomSkip(), "MMF_OOM_SKIP is set whether or not the reap completed");
+        assertEquals(new OomReapResult(true, 1, 0, 0), mm.oomReap(1, Duration.ZERO),
+                "MMF_OOM_SKIP: a later reap leaves the mm alone");
+        assertEquals(2, mm.mappedPages());
+        mm.clearOomSkip();
+        assertEquals(new OomReapResult(true, 1, 2, 0), mm.oomReap(1, Duration.ZERO));
         assertEquals(0, mm.mappedPages());
         assertEquals(64, mem.freePages());
-        assertEquals(0, good.openStarts());
-        assertEquals(0, busy.openStarts());
+    }
+
+    /** The WARN_ON(ops->invalidate_range_end) of mn_hlist_invalidate_range_start, as a guard WARN. */
+    @Test
+    void mn_hlist_invalidate_range_start_warnsWhenANotifierWithAnEndCallbackFails() {
+        org.pfncache.guard.Guard g = org.pfncache.guard.Guard.create(org.pfncache.PreemptionModel.NONE,
+                org.pfncache.GuardPolicy.THROW, null, false);
+        HostMm own = new HostMm(mem, g);
+        own.mmap(A, PAGE);
+        own.register(new RecordingNotifier("busy").refuseWhen(r -> !r.blockable()));
+        MmuNotifier noEnd = new MmuNotifier() {
+            @Override
+            public boolean invalidateRangeStart(MmuNotifierRange range) {
+                return range.blockable();
+            }
+
+            @Override
+            public void invalidateRangeEnd(MmuNotifierRange range) {
+                throw new AssertionError("a notifier without an end callback is never ended");
+            }
+
+            @Override
+            public boolean hasInvalidateRangeEnd() {
+                return false;
+            }
+        };
+        own.register(noEnd);
+        assertFalse(own.oomReap(1, Duration.ZERO).complete(), "THROW does not stop the reaper at a WARN");
+        assertEquals(1, g.reports().size(), "only the notifier that has an end callback WARNs: " + g.reports());
+        org.pfncache.guard.GuardReport w = g.reports().get(0);
+        assertEquals(org.pfncache.guard.GuardReport.Kind.WARN, w.kind());
+        assertTrue(w.format().contains("WARN_ON(ops->invalidate_range_end)"), w.format());
+        assertEquals(2, own.notifierFailures());
     }
 
     @Test
@@ -145,23 +187,30 @@ class MmuNotifierProtocolTest {
         mm.register(busy);
         mm.register(good);
         OomReapResult r = mm.oomReap(5, Duration.ofMillis(1));
-        assertEquals(new OomReapResult(true, 3, 2, 2), r);
+        assertEquals(new OomReapResult(true, 3, 4, 2), r, "B is reaped on every attempt, A on the third");
         assertEquals(0, mm.mappedPages());
         assertEquals(3, good.calls(Kind.END).stream().filter(c -> c.range().start() == A).count(),
-                "good is ended for A on both refused attempts and the successful one");
-        assertEquals(1, busy.calls(Kind.END).stream().filter(c -> c.range().start() == A).count());
+                "good is ended for A on both failed attempts and the successful one");
+        assertEquals(3, busy.calls(Kind.END).stream().filter(c -> c.range().start() == A).count(),
+                "busy too: it has an end callback");
     }
 
+    /**
+     * oom_reap_task: MAX_OOM_REAP_RETRIES attempts, schedule_timeout_idle(HZ/10) after every failed
+     * one, the tenth included; then "unable to reap" and MMF_OOM_SKIP.
+     */
     @Test
-    void r10DefaultReaperGivesUpAfterTenAttempts() {
+    void oom_reap_task_sleepsAfterEveryFailedAttemptThenGivesUpAndSetsOomSkip() {
         mm.mmap(A, PAGE);
         mm.register(new RecordingNotifier("never").refuseWhen(r -> !r.blockable()));
         long t0 = System.nanoTime();
-        OomReapResult r = mm.oomReap(10, Duration.ofMillis(5));
+        OomReapResult r = mm.oomReap(HostMm.MAX_OOM_REAP_RETRIES, Duration.ofMillis(5));
         long elapsedMillis = (System.nanoTime() - t0) / 1_000_000;
         assertEquals(new OomReapResult(false, 10, 0, 10), r);
-        assertTrue(elapsedMillis >= 9 * 5, "nine pauses between ten attempts, took " + elapsedMillis + " ms");
+        assertTrue(elapsedMillis >= 10 * 5, "ten pauses after ten failed attempts, took " + elapsedMillis + " ms");
         assertEquals(1, mm.mappedPages());
+        assertEquals(1, mm.unableToReap(), "oom_reaper: unable to reap");
+        assertTrue(mm.oomSkip());
     }
 
     @Test
@@ -183,7 +232,7 @@ class MmuNotifierProtocolTest {
         assertEquals(free, mem.freePages(), "migrate returned its new page");
         assertEquals(0, good.openStarts());
         assertEquals(2, good.calls(Kind.END).size());
-        assertEquals(0, bad.calls(Kind.END).size());
+        assertEquals(2, bad.calls(Kind.END).size(), "the core ends every notifier with an end callback");
         // mmap_lock was released: the reaper's trylock succeeds and another munmap goes through.
         mm.unregister(bad);
         assertEquals(new OomReapResult(true, 1, 1, 0), mm.oomReap(1, Duration.ZERO));
@@ -206,7 +255,9 @@ class MmuNotifierProtocolTest {
         assertEquals("hva_to_pfn", e.report().site());
         assertEquals(1, e.report().nonBlock());
         assertFalse(e.report().inAtomic());
-        assertEquals(List.of("mmap_lock at oom_reap_task_mm"), e.report().locksHeld());
+        assertEquals(List.of("&mm->mmap_lock at oom_reap_task_mm",
+                "mmu_notifier_invalidate_range_start at __oom_reap_task_mm",
+                "srcu at __mmu_notifier_invalidate_range_start"), e.report().locksHeld());
         assertEquals(pfn, mm.pfn(A));
         assertEquals(1, mem.refCount(pfn));
         assertEquals(List.of(new Call(Kind.START, oom(A, 1), 1, true), new Call(Kind.END, oom(A, 1), 1, true)),
