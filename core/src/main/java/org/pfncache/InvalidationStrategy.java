@@ -117,15 +117,23 @@ public interface InvalidationStrategy {
         /**
          * {@code read_lock(&gpc->lock)} in the invalidation walk (R8), taken for every active
          * cache, in range or not, with {@code gpc_lock} held. False: it cannot be taken without
-         * waiting in a non-blockable range, so the notifier answers -EAGAIN (R10). The default
-         * takes nothing: the walk's test reads the published state, which is safe lock-free.
+         * waiting in a non-blockable range, so the notifier answers -EAGAIN (R10).
+         *
+         * <p>Whatever it takes must exclude the write side's critical sections: refresh checks
+         * {@code mn_active_invalidate_count} with the write side held, and the walk takes this
+         * after raising the count, so the lock is what orders the two (PfnCache's class comment).
+         * A walk that tested lock-free could pass a refresh between its page fault and its check
+         * and let it publish a page the invalidation is about to free. The default takes the
+         * write side.
          */
         default boolean walkReadLock(MmuNotifierRange range) {
+            writeLock();
             return true;
         }
 
         /** Releases what {@link #walkReadLock} took. */
         default void walkReadUnlock() {
+            writeUnlock();
         }
 
         /**

@@ -101,6 +101,18 @@ public final class SeqCountStrategy implements InvalidationStrategy {
             lock.unlock();
         }
 
+        /** The raw lock alone: the walk's test changes nothing, so it need not bump the seqcount. */
+        @Override
+        public boolean walkReadLock(org.pfncache.host.MmuNotifierRange range) {
+            lock.lock("gfn_to_pfn_cache_invalidate_start");
+            return true;
+        }
+
+        @Override
+        public void walkReadUnlock() {
+            lock.unlock();
+        }
+
         @Override
         public void retire(long uhva, Runnable unmap) {
             domain.srcu.call(unmap); // SRCU only at unmap: no drain, the proposal's hazard
