@@ -65,6 +65,11 @@ public final class PfnCache {
      * window in which an invalidation makes hva_to_pfn_retry go round again). Null in use.
      */
     volatile Runnable faultHook;
+    /**
+     * Test hook: run by a refresh with the write side held, after its retry check and before it
+     * publishes (the stretch an invalidation's walk must not overtake, R5/R8). Null in use.
+     */
+    volatile Runnable publishHook;
     /** The uhva pages under which the Vm's index lists this cache (at most two); guarded by gpc_lock. */
     long indexedPage = BAD_HVA;
     long indexedPage2 = BAD_HVA;
@@ -232,6 +237,10 @@ public final class PfnCache {
                 } else {
                     // Still valid and on the same page: only the offset may have changed.
                     next = CacheState.of(true, true, gpa, newUhva, generation, old.pfn, old.mapping);
+                }
+                Runnable hook = publishHook;
+                if (hook != null) {
+                    hook.run();
                 }
                 publish(next);
                 if (old.mapping != null && next.mapping != old.mapping) {
