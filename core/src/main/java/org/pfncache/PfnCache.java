@@ -15,7 +15,7 @@ import org.pfncache.sync.Mutex;
 
 /**
  * {@code struct gfn_to_pfn_cache}: a guest address translated to a host page and mapped for the
- * kernel, kept valid by MMU-notifier invalidation (semantics.md section 2).
+ * kernel, kept valid by MMU-notifier invalidation (docs/semantics.md, R1-R7).
  *
  * <p>Protocol overview. The cache's state is one immutable {@link CacheState} published through
  * {@link #state}; it changes only with the strategy's write side held and, for activation,

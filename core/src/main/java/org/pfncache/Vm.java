@@ -25,7 +25,7 @@ import org.pfncache.sync.RwLock;
 
 /**
  * {@code struct kvm}: memslots, the host mm, the MMU-notifier bookkeeping, {@code kvm->mmu_lock}
- * and the list of active caches (docs/semantics.md, sections 1 and 3).
+ * and the list of active caches (docs/semantics.md, the objects and R8-R11).
  *
  * <p>Notifier protocol, as kvm_main.c has it. {@code invalidate_range_start} (R8) raises
  * {@code mn_active_invalidate_count} under {@code mn_invalidate_lock}, walks gpc_list under

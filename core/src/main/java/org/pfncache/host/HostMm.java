@@ -59,6 +59,10 @@ public final class HostMm {
     private volatile boolean oomSkip;
     private volatile long unableToReap;
     private final AtomicLong notifierFailures = new AtomicLong();
+    /** Messages logged so far (see logRateLimited). */
+    private final AtomicLong logged = new AtomicLong();
+    /** How many of the kernel's messages one mm logs before it only counts them. */
+    static final int LOGGED_MESSAGES = 10;
     private final CopyOnWriteArrayList<MmuNotifier> notifiers = new CopyOnWriteArrayList<>();
     private final ReentrantReadWriteLock ptLock = new ReentrantReadWriteLock();
     /** VMA start → end; changed under mmap_lock and the page-table write lock. */
@@ -277,7 +281,7 @@ public final class HostMm {
         }
         attempts = Math.min(attempts, maxAttempts);
         if (!reaped && !oomSkip) {
-            LOG.log(System.Logger.Level.INFO, "oom_reaper: unable to reap pid:" + pid + " (" + comm + ")");
+            logRateLimited("oom_reaper: unable to reap pid:" + pid + " (" + comm + ")");
             unableToReap++;
         }
         // Hide this mm from the OOM killer: reaped, or somebody holds mmap_lock forever.
@@ -334,6 +338,20 @@ public final class HostMm {
                 counts[0]++;
             }
             return ret;
+        }
+    }
+
+    /**
+     * The kernel's pr_info lines, through System.Logger: the first {@value #LOGGED_MESSAGES} of
+     * this mm, then one line saying the rest are only counted ({@link #notifierFailures()},
+     * {@link #unableToReap()}), so a storm of failed reaps cannot flood the log.
+     */
+    private void logRateLimited(String message) {
+        long n = logged.incrementAndGet();
+        if (n <= LOGGED_MESSAGES) {
+            LOG.log(System.Logger.Level.INFO, message);
+        } else if (n == LOGGED_MESSAGES + 1) {
+            LOG.log(System.Logger.Level.INFO, "further notifier failures and reaper give-ups are counted, not logged");
         }
     }
 
@@ -492,7 +510,7 @@ public final class HostMm {
                 }
                 failed = failed == null ? n : failed;
                 notifierFailures.incrementAndGet();
-                LOG.log(System.Logger.Level.INFO, n.name() + " callback failed with -11 in "
+                logRateLimited(n.name() + " callback failed with -11 in "
                         + (range.blockable() ? "" : "non-") + "blockable context.");
                 if (n.hasInvalidateRangeEnd()) {
                     // WARN_ON(ops->invalidate_range_end): a start that fails may not have an end.
