@@ -19,6 +19,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.pfncache.guard.ContextGuard;
 import org.pfncache.guard.Guard;
+import org.pfncache.jfr.OomReapEvent;
 import org.pfncache.sync.Mutex;
 
 /**
@@ -261,6 +262,8 @@ public final class HostMm {
             throw new IllegalArgumentException("pause must not be negative, got " + pause);
         }
         long pauseNanos = saturatedNanos(pause);
+        OomReapEvent event = new OomReapEvent();
+        event.begin();
         int[] counts = new int[2]; // ranges reaped, ranges skipped
         int attempts = 0;
         boolean reaped = false;
@@ -286,6 +289,14 @@ public final class HostMm {
         }
         // Hide this mm from the OOM killer: reaped, or somebody holds mmap_lock forever.
         oomSkip = true;
+        if (event.shouldCommit()) {
+            event.pid = pid;
+            event.attempts = attempts;
+            event.rangesReaped = counts[0];
+            event.rangesSkipped = counts[1];
+            event.complete = reaped;
+            event.commit();
+        }
         return new OomReapResult(reaped, attempts, counts[0], counts[1]);
     }
 
