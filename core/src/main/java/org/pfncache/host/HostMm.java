@@ -169,22 +169,11 @@ public final class HostMm {
                 long pe = part[1];
                 MmuNotifierRange range = new MmuNotifierRange(ps, pe, true, MmuNotifierRange.Event.UNMAP);
                 invalidateStart(range, "unmap_vmas");
-                Throwable failure = null;
-                try {
-                    ptLock.writeLock().lock();
-                    try {
-                        zapLocked(ps, pe);
-                        splitVmaLocked(ps, pe);
-                    } finally {
-                        ptLock.writeLock().unlock();
-                    }
-                } catch (Throwable t) {
-                    failure = t;
-                    throw t;
-                } finally {
-                    // Pages were freed above, before the end callbacks, as the kernel frees inside the bracket.
-                    invalidateEnd(range, failure, "unmap_vmas");
-                }
+                // Pages are freed inside the bracket, before the end callbacks, as the kernel does.
+                changeAndEnd(range, "unmap_vmas", () -> {
+                    zapLocked(ps, pe);
+                    splitVmaLocked(ps, pe);
+                });
             }
         } finally {
             mmapLock.unlock();
@@ -215,23 +204,12 @@ public final class HostMm {
                 memory.put(newPfn);
                 throw t;
             }
-            Throwable failure = null;
-            try {
-                // Copy under the write lock: no userspace write can slip in between copy and switch.
-                ptLock.writeLock().lock();
-                try {
-                    memory.copyPage(oldPfn, newPfn);
-                    pageTable.put(hva, newPfn);
-                    memory.put(oldPfn);
-                } finally {
-                    ptLock.writeLock().unlock();
-                }
-            } catch (Throwable t) {
-                failure = t;
-                throw t;
-            } finally {
-                invalidateEnd(range, failure, "migrate_pages");
-            }
+            // Copy under the page-table lock: no userspace write slips in between copy and switch.
+            changeAndEnd(range, "migrate_pages", () -> {
+                memory.copyPage(oldPfn, newPfn);
+                pageTable.put(hva, newPfn);
+                memory.put(oldPfn);
+            });
         } finally {
             mmapLock.unlock();
         }
@@ -322,34 +300,18 @@ public final class HostMm {
 
     /** The loop of {@code __oom_reap_task_mm}; mmap_lock held. */
     private boolean oomReapVmas(int[] counts) {
-        {
-            boolean ret = true;
-            for (long[] vma : vmaSnapshot()) {
-                MmuNotifierRange range = new MmuNotifierRange(vma[0], vma[1], false,
-                        MmuNotifierRange.Event.OOM_REAP);
-                if (!invalidateStart(range, "__oom_reap_task_mm")) {
-                    counts[1]++;
-                    ret = false;
-                    continue;
-                }
-                Throwable failure = null;
-                try {
-                    ptLock.writeLock().lock();
-                    try {
-                        zapLocked(vma[0], vma[1]); // unmap_page_range
-                    } finally {
-                        ptLock.writeLock().unlock();
-                    }
-                } catch (Throwable t) {
-                    failure = t;
-                    throw t;
-                } finally {
-                    invalidateEnd(range, failure, "__oom_reap_task_mm");
-                }
-                counts[0]++;
+        boolean ret = true;
+        for (long[] vma : vmaSnapshot()) {
+            MmuNotifierRange range = new MmuNotifierRange(vma[0], vma[1], false, MmuNotifierRange.Event.OOM_REAP);
+            if (!invalidateStart(range, "__oom_reap_task_mm")) {
+                counts[1]++;
+                ret = false;
+                continue;
             }
-            return ret;
+            changeAndEnd(range, "__oom_reap_task_mm", () -> zapLocked(vma[0], vma[1])); // unmap_page_range
+            counts[0]++;
         }
+        return ret;
     }
 
     /**
@@ -543,6 +505,28 @@ public final class HostMm {
                     + ", " + hex(range.end()) + ") (" + range.event() + "); only a non-blockable range may fail");
         }
         return false;
+    }
+
+    /**
+     * The middle and end of every invalidation bracket: {@code change} runs under the page-table
+     * write lock, then {@code invalidate_range_end} runs whatever happened (a failure of the
+     * change is the primary exception; failures of end callbacks are added to it).
+     */
+    private void changeAndEnd(MmuNotifierRange range, String caller, Runnable change) {
+        Throwable failure = null;
+        try {
+            ptLock.writeLock().lock();
+            try {
+                change.run();
+            } finally {
+                ptLock.writeLock().unlock();
+            }
+        } catch (Throwable t) {
+            failure = t;
+            throw t;
+        } finally {
+            invalidateEnd(range, failure, caller);
+        }
     }
 
     /** {@code mmu_notifier_invalidate_range_end} for a range whose start succeeded. */

@@ -4,11 +4,15 @@ import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+import jdk.jfr.Threshold;
 
 /** One {@code kvm_mmu_notifier_invalidate_range_start}, its walk of gpc_list and its drain. */
 @Name("org.pfncache.Invalidation")
 @Label("Invalidation")
 @Category("pfncache")
+@Threshold("0 ms")
+@StackTrace(false)
 @Description("kvm_mmu_notifier_invalidate_range_start: the walk of gpc_list, the drain, mmu_lock")
 public final class InvalidationEvent extends jdk.jfr.Event {
     @Label("Vm")

@@ -4,11 +4,15 @@ import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+import jdk.jfr.Threshold;
 
 /** One {@code oom_reap_task}: its attempts and what they reaped. */
 @Name("org.pfncache.OomReap")
 @Label("OOM reap")
 @Category("pfncache")
+@Threshold("0 ms")
+@StackTrace(false)
 @Description("oom_reap_task: attempts of oom_reap_task_mm until one reaps every VMA or they run out")
 public final class OomReapEvent extends jdk.jfr.Event {
     @Label("Pid")

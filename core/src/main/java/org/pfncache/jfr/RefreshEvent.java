@@ -4,11 +4,15 @@ import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+import jdk.jfr.Threshold;
 
 /** One {@code kvm_gpc_refresh} (or the refresh inside {@code kvm_gpc_activate}). */
 @Name("org.pfncache.Refresh")
 @Label("Refresh")
 @Category("pfncache")
+@Threshold("0 ms")
+@StackTrace(false)
 @Description("__kvm_gpc_refresh: how often hva_to_pfn_retry went round, and the outcome")
 public final class RefreshEvent extends jdk.jfr.Event {
     @Label("Cache")

@@ -6,7 +6,9 @@
  * walked and cleared, outcome), {@link org.pfncache.jfr.RefreshEvent} (one refresh: retries,
  * outcome), {@link org.pfncache.jfr.GracePeriodEvent} (a wait for an SRCU grace period),
  * {@link org.pfncache.jfr.OomReapEvent} (one {@code oom_reap_task}), and
- * {@link org.pfncache.jfr.GuardReportEvent} (a BUG or WARN splat). Record with
+ * {@link org.pfncache.jfr.GuardReportEvent} (a BUG or WARN splat). Every event is recorded
+ * (threshold 0) without a Java stack trace: the fields say where, and a splat carries its own
+ * trace. Record with
  * {@code ./pfncache scenario --jfr FILE} or {@code -XX:StartFlightRecording}, read with
  * {@code jfr print --events org.pfncache.Invalidation FILE}.
  */
