@@ -107,7 +107,7 @@ public final class Vm implements AutoCloseable {
         this.mmuLockKind = b.mmuLock;
         this.nonBlockPollBudget = b.nonBlockPollBudget;
         this.statistics = b.statistics;
-        this.memory = new PhysicalMemory(b.physicalPages);
+        this.memory = new PhysicalMemory(b.physicalPages, b.memoryChecks);
         this.mm = new HostMm(memory, guard);
         this.memslots = new Memslots(this::swapActiveMemslots);
         this.mnInvalidateLock = KernelLock.of(b.notifierLock, "&kvm->mn_invalidate_lock", guard);
@@ -602,6 +602,7 @@ public final class Vm implements AutoCloseable {
         private int physicalPages = 16384;
         private boolean invalidationIndex;
         private boolean statistics;
+        private boolean memoryChecks = true;
         private Duration nonBlockPollBudget = Duration.ofMillis(1);
 
         private Builder() {
@@ -688,6 +689,17 @@ public final class Vm implements AutoCloseable {
          */
         public Builder statistics(boolean on) {
             this.statistics = on;
+            return this;
+        }
+
+        /**
+         * Whether every access through a cache's khva checks that the page is still the allocation
+         * it was mapped for (the simulated memory's KASAN-like detector); default true. The matrix,
+         * the tests and the audits keep it on; benchmarks of the protocol alone turn it off, and
+         * then {@link HostMm#audit()} counts no stale access.
+         */
+        public Builder memoryChecks(boolean on) {
+            this.memoryChecks = on;
             return this;
         }
 

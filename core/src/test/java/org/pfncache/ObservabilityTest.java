@@ -151,6 +151,23 @@ class ObservabilityTest {
         assertTrue(bug.getString("splat").contains("name: oom_reaper"), bug.getString("splat"));
     }
 
+    /** Vm.Builder.memoryChecks(false): a use after free goes uncounted (the detector is off). */
+    @Test
+    void memoryChecksOffLeavesStaleAccessesUncounted() {
+        for (boolean checks : new boolean[] {true, false}) {
+            vm(Vm.builder().strategy(InvalidationStrategy.seqcount()).memoryChecks(checks));
+            PfnCache c = vm.newCache();
+            c.activate(PAGE, 8);
+            try (PfnCache.Section s = c.enter()) {
+                assertTrue(s.check(8));
+                vm.mm().munmap(HVA + PAGE, PAGE); // SEQCOUNT does not drain: the page goes under the reader
+                s.khva().getLong(0);
+            }
+            assertEquals(checks ? 1 : 0, vm.mm().audit().staleAccesses(), "memoryChecks(" + checks + ")");
+            vm.close();
+        }
+    }
+
     private static void joinQuietly(Thread t) {
         try {
             t.join(30_000);
