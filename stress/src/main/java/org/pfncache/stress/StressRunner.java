@@ -22,6 +22,8 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.openjdk.jcstress.annotations.JCStressMeta;
+import org.openjdk.jcstress.infra.TestInfo;
 import org.openjdk.jcstress.infra.runners.TestList;
 import org.pfncache.stress.negative.NegativeControl;
 
@@ -103,9 +105,52 @@ public final class StressRunner {
         }
     }
 
-    /** What one test's run showed: jcstress's status and the samples of its FORBIDDEN/INTERESTING outcomes. */
-    record Result(String status, long forbidden, long interesting) {
+    /**
+     * What one test's run showed: jcstress's status, the samples of its FORBIDDEN/INTERESTING
+     * outcomes, and every outcome row (id → samples, and the ids jcstress graded FORBIDDEN).
+     */
+    record Result(String status, long forbidden, long interesting, Map<String, Long> samples, Set<String> forbiddenIds) {
+        Result(String status, long forbidden, long interesting) {
+            this(status, forbidden, interesting, Map.of(), Set.of());
+        }
+
+        /** Samples of the rows whose id matches one of {@code ids} (whole-id regexes); only FORBIDDEN rows if asked. */
+        long observed(String[] ids, boolean forbiddenOnly) {
+            long n = 0;
+            for (Map.Entry<String, Long> e : samples.entrySet()) {
+                if (forbiddenOnly && !forbiddenIds.contains(e.getKey())) {
+                    continue;
+                }
+                for (String id : ids) {
+                    if (e.getKey().equals(id) || Pattern.compile(id).matcher(e.getKey()).matches()) {
+                        n += e.getValue();
+                        break;
+                    }
+                }
+            }
+            return n;
+        }
     }
+
+    static final String USAGE = String.join(System.lineSeparator(),
+            "usage: java -cp stress/target/jcstress.jar " + StressRunner.class.getName() + " [quick|ci|full] [jcstress options]",
+            "       ./pfncache stress [quick|ci|full] [jcstress options]",
+            "",
+            "Runs the pfncache jcstress suite and judges it: every test must pass, every negative control",
+            "(class name ending in _Broken) must show its own FORBIDDEN outcome, every test's window",
+            "witness (@Witness) must be observed, and no selected test may need more CPUs than there are.",
+            "",
+            "modes:",
+            "  quick  the whole suite, short iterations (the default); missed witnesses and tests that",
+            "         need more CPUs are warnings",
+            "  ci     what mvn -B verify runs: quick without the controls that have a Lincheck twin",
+            "  full   jcstress's default mode (hours); missed witnesses and CPU shortfalls fail the run",
+            "",
+            "options: any jcstress option overrides the mode's; -t REGEX narrows the mode's selection",
+            "         (find() over test names, as jcstress's -t); -v is always on.",
+            "  -h, --help  print this and exit",
+            "",
+            "The report and jcstress's output go to stress/results/<mode>/.");
 
     public static void main(String[] args) {
         int status;
@@ -113,14 +158,17 @@ public final class StressRunner {
             status = run(args);
         } catch (UsageException e) {
             System.err.println("StressRunner: " + e.getMessage());
-            System.err.println("usage: java -cp jcstress.jar " + StressRunner.class.getName()
-                    + " [quick|full|ci] [jcstress options, e.g. -t REGEX]");
+            System.err.println(USAGE);
             status = 2;
         }
         System.exit(status);
     }
 
     static int run(String[] args) {
+        if (List.of(args).contains("-h") || List.of(args).contains("--help") || List.of(args).contains("help")) {
+            System.out.println(USAGE);
+            return 0;
+        }
         Mode mode = Mode.QUICK;
         List<String> extra = new ArrayList<>(List.of(args));
         if (!extra.isEmpty() && !extra.get(0).startsWith("-")) {
@@ -149,7 +197,24 @@ public final class StressRunner {
         options.put("r", results.toAbsolutePath().toString());
         options.put("v", null);
 
-        List<String> selected = select(mode, userFilter);
+        int cpus = options.containsKey("c") && options.get("c") != null
+                ? Integer.parseInt(options.get("c")) : Runtime.getRuntime().availableProcessors();
+        List<String> all = select(mode, userFilter);
+        // jcstress skips a test with more actors than CPUs; say so instead of letting it vanish.
+        Map<String, Integer> tooBig = new TreeMap<>();
+        List<String> selected = new ArrayList<>();
+        for (String name : all) {
+            int threads = TestList.getInfo(name).threads();
+            if (threads > cpus) {
+                tooBig.put(name, threads);
+            } else {
+                selected.add(name);
+            }
+        }
+        if (selected.isEmpty() && !tooBig.isEmpty()) {
+            System.out.println("StressRunner: every selected test needs more than " + cpus + " CPUs: " + tooBig);
+            return mode == Mode.FULL ? 1 : 0;
+        }
         if (selected.isEmpty()) {
             System.out.println("StressRunner: no test matches" + (userFilter == null ? "" : " -t " + userFilter)
                     + " in mode " + mode.label() + ": nothing ran.");
@@ -168,11 +233,12 @@ public final class StressRunner {
             }
         });
 
-        System.out.println("StressRunner: mode " + mode.label() + ", " + selected.size() + " tests, report in " + results);
+        System.out.println("StressRunner: mode " + mode.label() + ", " + selected.size() + " tests, report in " + results
+                + (tooBig.isEmpty() ? "" : " (" + tooBig.size() + " more need more than " + cpus + " CPUs)"));
         long start = System.nanoTime();
         RunOutput out = runJcstress(command, results);
         Duration took = Duration.ofNanos(System.nanoTime() - start);
-        return judge(mode, selected, out, took, results);
+        return judge(mode, selected, tooBig, cpus, out, took, results);
     }
 
     // ---- selection ----
@@ -200,14 +266,30 @@ public final class StressRunner {
 
     /** The control's annotation; every {@code _Broken} class must carry one. */
     static NegativeControl control(String test) {
+        NegativeControl c = testClass(test).getAnnotation(NegativeControl.class);
+        if (c == null) {
+            throw new IllegalStateException("negative control " + test + " has no @NegativeControl: say what is"
+                    + " broken, which FORBIDDEN outcome is the bug, and who must catch it");
+        }
+        return c;
+    }
+
+    /** The test's window witness: on its class, else on the class its {@code @JCStressMeta} names; null if none. */
+    static Witness witness(String test) {
+        Class<?> c = testClass(test);
+        Witness w = c.getAnnotation(Witness.class);
+        if (w == null && c.getAnnotation(JCStressMeta.class) != null) {
+            w = c.getAnnotation(JCStressMeta.class).value().getAnnotation(Witness.class);
+        }
+        return w;
+    }
+
+    /** The class of a test: jcstress names a nested test Outer.Inner, the class loader wants Outer$Inner. */
+    private static Class<?> testClass(String test) {
+        TestInfo info = TestList.getInfo(test);
+        String binary = info == null ? test : info.binaryName();
         try {
-            NegativeControl c = Class.forName(test, false, StressRunner.class.getClassLoader())
-                    .getAnnotation(NegativeControl.class);
-            if (c == null) {
-                throw new IllegalStateException("negative control " + test + " has no @NegativeControl: say what is"
-                        + " broken and who must catch it");
-            }
-            return c;
+            return Class.forName(binary, false, StressRunner.class.getClassLoader());
         } catch (ClassNotFoundException e) {
             throw new IllegalStateException("test " + test + " is in jcstress's list but not on the class path", e);
         }
@@ -300,6 +382,8 @@ public final class StressRunner {
         String status = null;
         long forbidden = 0;
         long interesting = 0;
+        Map<String, Long> samples = new LinkedHashMap<>();
+        Set<String> forbiddenIds = new java.util.HashSet<>();
         for (String line : lines) {
             if (line.startsWith("RUN RESULTS:")) {
                 inResults = true;
@@ -311,36 +395,46 @@ public final class StressRunner {
             Matcher s = STATUS.matcher(line);
             if (s.matches()) {
                 if (test != null) {
-                    results.put(test, new Result(status, forbidden, interesting));
+                    results.put(test, new Result(status, forbidden, interesting, samples, forbiddenIds));
                 }
                 status = s.group(1);
                 test = s.group(2);
                 forbidden = 0;
                 interesting = 0;
+                samples = new LinkedHashMap<>();
+                forbiddenIds = new java.util.HashSet<>();
                 continue;
             }
             Matcher r = ROW.matcher(line);
             if (test != null && r.matches()) {
-                long samples = Long.parseLong(r.group(2).replace(",", ""));
+                long n = Long.parseLong(r.group(2).replace(",", ""));
+                String id = r.group(1);
+                samples.merge(id, n, Long::sum);
                 if (r.group(4).equals("Forbidden")) {
-                    forbidden += samples;
+                    forbidden += n;
+                    forbiddenIds.add(id);
                 } else if (r.group(4).equals("Interesting")) {
-                    interesting += samples;
+                    interesting += n;
                 }
             }
         }
         if (test != null) {
-            results.put(test, new Result(status, forbidden, interesting));
+            results.put(test, new Result(status, forbidden, interesting, samples, forbiddenIds));
         }
         return results;
     }
 
-    private static int judge(Mode mode, List<String> selected, RunOutput out, Duration took, Path results) {
+    private static int judge(Mode mode, List<String> selected, Map<String, Integer> tooBig, int cpus, RunOutput out,
+                             Duration took, Path results) {
         Map<String, Result> byTest = parse(out.lines());
         boolean noMatch = out.lines().stream().anyMatch(l -> l.contains("No matching tests"));
         List<String> tests = new ArrayList<>();
         List<String> controls = new ArrayList<>();
         List<String> problems = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        // Full mode runs long enough that a missed window or a missing CPU is a failure; quick and
+        // ci runs are short, so there they are warnings.
+        List<String> strictOrWarn = mode == Mode.FULL ? problems : warnings;
         for (String name : selected) {
             Result r = byTest.get(name);
             if (!isControl(name)) {
@@ -359,26 +453,40 @@ public final class StressRunner {
                         ? "  (" + r.forbidden() + " forbidden samples)"
                         : r.status().equals("OK") ? (r.interesting() > 0 ? "  (" + r.interesting() + " interesting samples)" : "")
                         : "  (" + r.status() + ")";
+                Witness w = witness(name);
+                if (w != null && verdict.equals("PASSED")) {
+                    long seen = r.observed(w.value(), false);
+                    if (seen == 0) {
+                        verdict = "NO WINDOW";
+                        note += "  (window not reached: no sample of " + String.join(" | ", w.value()) + ", " + w.what() + ")";
+                        strictOrWarn.add(name + ": window not reached (" + w.what() + ")");
+                    } else {
+                        note += "  (window: " + seen + " samples)";
+                    }
+                }
                 tests.add(String.format("  %-11s %s%s", verdict, name, note));
             } else {
                 NegativeControl c = control(name);
                 boolean twin = !c.lincheckTwin().isEmpty();
+                String own = String.join(" | ", c.outcome());
                 String verdict;
                 String note;
+                long caught = r == null ? 0 : r.observed(c.outcome(), true);
                 if (r == null || r.status().equals("SKIPPED")) {
                     verdict = "NOT RUN";
                     note = "";
                     problems.add(name + ": control not run");
-                } else if (r.status().equals("FAILED")) {
+                } else if (caught > 0) {
                     verdict = "CAUGHT";
-                    note = "  (" + r.forbidden() + " forbidden samples)";
-                } else if (r.status().equals("OK")) {
+                    note = "  (" + caught + " samples of " + own + ")";
+                } else if (r.status().equals("OK") || r.status().equals("FAILED")) {
                     verdict = "NOT CAUGHT";
+                    String other = r.status().equals("FAILED") ? "failed, but not on its own outcome " + own + "; " : "";
                     if (twin) {
-                        note = "  (allowed: caught every run by the Lincheck twin " + c.lincheckTwin() + ")";
+                        note = "  (" + other + "allowed: caught every run by the Lincheck twin " + c.lincheckTwin() + ")";
                     } else {
-                        note = "  (jcstress must catch it)";
-                        problems.add(name + ": control not caught");
+                        note = "  (" + other + "jcstress must catch it on " + own + ")";
+                        problems.add(name + ": control not caught on " + own);
                     }
                 } else {
                     verdict = "ERROR";
@@ -388,6 +496,10 @@ public final class StressRunner {
                 controls.add(String.format("  %-11s %s%s%n              %s", verdict, name, note, c.value()));
             }
         }
+        tooBig.forEach((name, threads) -> {
+            tests.add(String.format("  %-11s %s  (needs %d CPUs, this machine has %d)", "NOT RUN", name, threads, cpus));
+            strictOrWarn.add(name + ": needs " + threads + " CPUs, has " + cpus);
+        });
         if (noMatch || byTest.isEmpty()) {
             problems.add(0, "jcstress ran no test" + (noMatch ? " (\"No matching tests\")" : " (no RUN RESULTS section)"));
         } else if (out.exitCode() != 0 && byTest.values().stream().allMatch(r -> r.status().equals("OK"))) {
@@ -404,6 +516,10 @@ public final class StressRunner {
             controls.forEach(System.out::println);
         }
         System.out.println("Report: " + results.resolve("index.html") + "  (output: " + results.resolve("jcstress-output.txt") + ")");
+        if (!warnings.isEmpty()) {
+            System.out.println("WARNINGS (failures in full mode):");
+            warnings.forEach(w -> System.out.println("  - " + w));
+        }
         if (problems.isEmpty()) {
             System.out.println("RESULT: OK");
             return 0;
