@@ -126,10 +126,6 @@ public final class StressRunner {
      * outcomes, and every outcome row (id → samples, and the ids jcstress graded FORBIDDEN).
      */
     record Result(String status, long forbidden, long interesting, Map<String, Long> samples, Set<String> forbiddenIds) {
-        Result(String status, long forbidden, long interesting) {
-            this(status, forbidden, interesting, Map.of(), Set.of());
-        }
-
         /** Samples of the rows whose id matches one of {@code ids} (whole-id regexes); only FORBIDDEN rows if asked. */
         long observed(String[] ids, boolean forbiddenOnly) {
             long n = 0;
