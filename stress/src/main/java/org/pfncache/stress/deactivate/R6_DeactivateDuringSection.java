@@ -23,10 +23,12 @@ import org.pfncache.stress.Witness;
  * leaks an exception from its section, and once the migration has returned no reader touches the
  * old page (I3, for a cache that has left gpc_list).
  *
- * <p>The race. The reader enters, passes check() and makes {@link #USES} accesses through khva;
- * before each one it loads (acquire) the flag the deactivator sets (release) after deactivate()
- * returned, so an access made after that flag was seen was certainly made after deactivate()
- * returned. The deactivator deactivates the cache, sets the flag, and migrates the page. The
+ * <p>The race. The reader enters, passes check() and keeps storing through khva, for up to
+ * {@link #HOLD_NANOS}; before each store it loads (acquire) the flag the deactivator sets
+ * (release) after deactivate() returned, so a store made after that flag was seen was certainly
+ * made after deactivate() returned, and the reader leaves right after that one store. Staying
+ * inside until then (bounded) keeps the reader in its section across deactivate() whenever it
+ * entered first, so the window is reached in most samples rather than by luck. The deactivator deactivates the cache, sets the flag, and migrates the page. The
  * arbiter reads the memory's stale-access count and closes the Vm (deactivate retired the
  * mapping; SRCU and SEQCOUNT unmap it from their reclaimer thread, which the close joins).
  *
@@ -45,7 +47,14 @@ import org.pfncache.stress.Witness;
 @Outcome(id = "., ., 1, .", expect = Expect.FORBIDDEN, desc = "an exception leaked from the read section")
 @Outcome(expect = Expect.FORBIDDEN, desc = "an access after deactivate() returned or after the old page was freed")
 public class R6_DeactivateDuringSection {
-    static final int USES = 16;
+    /** Words of the page the reader uses. */
+    static final int SLOTS = 16;
+    /**
+     * How long the reader stays inside at most: longer than a deactivate() that starts the SRCU
+     * reclaimer thread. RWLOCK's deactivate() waits for the reader, so there every section lasts
+     * this long.
+     */
+    static final long HOLD_NANOS = 1_000_000;
 
     private static final VarHandle DEACTIVATED;
 
@@ -66,23 +75,26 @@ public class R6_DeactivateDuringSection {
         protected Scenario(InvalidationStrategy strategy) {
             vm = TinyVm.build(strategy);
             cache = vm.newCache();
-            cache.activate(TinyVm.gpa(0), USES * Long.BYTES);
+            cache.activate(TinyVm.gpa(0), SLOTS * Long.BYTES);
         }
 
         protected void read(IIII_Result r) {
             try (PfnCache.Section s = cache.enter()) {
-                if (!s.check(USES * Long.BYTES)) {
+                if (!s.check(SLOTS * Long.BYTES)) {
                     return;
                 }
                 r.r1 = 1;
                 Khva k = s.khva();
-                for (int i = 0; i < USES; i++) {
+                long deadline = System.nanoTime() + HOLD_NANOS;
+                for (int i = 0; (i & 63) != 0 || System.nanoTime() - deadline < 0; i++) {
                     // Acquire: pairs with the release after deactivate(); seeing it means the
                     // access below comes after deactivate() returned.
-                    if ((boolean) DEACTIVATED.getAcquire(this)) {
+                    boolean after = (boolean) DEACTIVATED.getAcquire(this);
+                    k.putLong((i % SLOTS) * Long.BYTES, i);
+                    if (after) {
                         r.r2 = 1;
+                        break; // one access after the return is the whole point; leave
                     }
-                    k.putLong(i * Long.BYTES, i);
                 }
             } catch (RuntimeException e) {
                 r.r3 = 1;
