@@ -50,7 +50,12 @@ public class SeqCount_I3_Validate {
     private final PfnCache cache;
 
     public SeqCount_I3_Validate() {
-        vm = TinyVm.build(InvalidationStrategy.seqcount());
+        this(InvalidationStrategy.seqcount());
+    }
+
+    /** For negative controls: the same race with another (broken) strategy. */
+    protected SeqCount_I3_Validate(InvalidationStrategy strategy) {
+        vm = TinyVm.build(strategy);
         cache = vm.newCache();
         cache.activate(TinyVm.gpa(0), USES * Long.BYTES);
     }

@@ -35,7 +35,9 @@ import org.pfncache.stress.Witness;
  *
  * <p>Outcomes (reaped, reader, within bound): reader 1 the reaper met the reader and returned
  * while it was inside, 2 it met the reader and returned only after the reader gave up (it
- * waited: FORBIDDEN), 0 it met no reader (its wait ran out, or the reader's check failed).
+ * waited: FORBIDDEN), 3 the reader gave up before the reaper had even begun its attempt (a
+ * reaper descheduled for longer than the hold on a loaded machine: no verdict), 0 it met no
+ * reader (its wait ran out, or the reader's check failed).
  * {@code 0, 1, 1} RETRY with the reader inside: the witness. {@code 1, 0, 1} and {@code 0, 0, 1}
  * no reader met. {@code 1, 1, .} FORBIDDEN: the range was reaped (its page freed) under a reader
  * that had passed check(). {@code ., ., 0} FORBIDDEN: the attempt took longer than BOUND.
@@ -45,6 +47,7 @@ import org.pfncache.stress.Witness;
 @Outcome(id = {"0, 0, 1", "1, 0, 1"}, expect = Expect.ACCEPTABLE, desc = "no reader met; returned in bounded time")
 @Outcome(id = "1, 1, .", expect = Expect.FORBIDDEN, desc = "reaped under a reader that passed check()")
 @Outcome(id = "., 2, .", expect = Expect.FORBIDDEN, desc = "the non-blockable attempt waited for the reader to leave")
+@Outcome(id = "., 3, 1", expect = Expect.ACCEPTABLE, desc = "the reaper met the reader but was descheduled past the reader's hold before its attempt began: says nothing")
 @Outcome(expect = Expect.FORBIDDEN, desc = "the non-blockable attempt took longer than the bound")
 @Witness(value = "0, 1, 1", what = "RETRY while the reader was inside")
 public class I5_NonBlocking {
@@ -57,12 +60,14 @@ public class I5_NonBlocking {
 
     private static final VarHandle INSIDE;
     private static final VarHandle RETURNED;
+    private static final VarHandle STARTED;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             INSIDE = l.findVarHandle(Scenario.class, "inside", boolean.class);
             RETURNED = l.findVarHandle(Scenario.class, "returned", boolean.class);
+            STARTED = l.findVarHandle(Scenario.class, "started", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -75,9 +80,12 @@ public class I5_NonBlocking {
         boolean inside;
         @SuppressWarnings("unused") // accessed through RETURNED
         boolean returned;
+        @SuppressWarnings("unused") // accessed through STARTED
+        boolean started;
         private long elapsed;
         private boolean metReader;
-        private boolean gaveUp;
+        /** 0 stayed until the reaper returned; 2 gave up during its attempt; 3 gave up before it began. */
+        private int gaveUp;
 
         protected Scenario(InvalidationStrategy strategy) {
             vm = TinyVm.build(strategy);
@@ -96,7 +104,8 @@ public class I5_NonBlocking {
                 long deadline = System.nanoTime() + READER_HOLD;
                 while (!(boolean) RETURNED.getVolatile(this)) {
                     if (System.nanoTime() - deadline >= 0) {
-                        gaveUp = true;
+                        // Volatile: pairs with the reaper's volatile store of started before its attempt.
+                        gaveUp = (boolean) STARTED.getVolatile(this) ? 2 : 3;
                         break;
                     }
                     Thread.onSpinWait();
@@ -110,6 +119,7 @@ public class I5_NonBlocking {
                 Thread.onSpinWait();
             }
             boolean met = (boolean) INSIDE.getVolatile(this);
+            STARTED.setVolatile(this, true);
             long start = System.nanoTime();
             boolean complete = vm.mm().oomReap(1, Duration.ZERO).complete();
             elapsed = System.nanoTime() - start;
@@ -120,7 +130,7 @@ public class I5_NonBlocking {
         }
 
         protected void judge(III_Result r) {
-            r.r2 = !metReader ? 0 : gaveUp ? 2 : 1;
+            r.r2 = !metReader ? 0 : gaveUp != 0 ? gaveUp : 1;
             r.r3 = elapsed <= BOUND ? 1 : 0;
         }
     }
