@@ -207,8 +207,9 @@ public final class Main {
     static int run(String[] args, PrintStream out, PrintStream err) {
         try {
             if (args.length == 0 || isHelp(args[0])) {
-                if (args.length > 1 && !isHelp(args[1])) {
-                    out.print(commandUsage(args[1])); // pfncache help <command>
+                if (args.length > 1) {
+                    // pfncache help <command>; pfncache help --help is help's own usage.
+                    out.print(commandUsage(args[1].startsWith("-") && isHelp(args[1]) ? "help" : args[1]));
                 } else {
                     out.print(USAGE);
                 }
