@@ -181,10 +181,14 @@ final class MatrixHtml {
             th, td { border: 1px solid #bbb; padding: 3px 6px; text-align: left; vertical-align: top; }
             thead th { background: #eee; }
             td.key { color: #444; font-family: monospace; }
-            td.cell { font-family: monospace; min-width: 14em; }
+            th { white-space: nowrap; }
+            td.cell { font-family: monospace; min-width: 14em; position: relative; white-space: nowrap; }
             td.cell summary { cursor: pointer; }
-            td.cell pre { font-size: 11px; white-space: pre-wrap; max-width: 60em; background: #fff;
-                          color: #222; border: 1px solid #999; padding: 4px; margin: 4px 0 0 0; }
+            /* An opened cell's splat floats over the table, so the table keeps its shape. */
+            td.cell pre { position: absolute; z-index: 10; left: 0; top: 100%; font-size: 11px;
+                          white-space: pre; background: #fff; color: #222; border: 1px solid #666;
+                          box-shadow: 2px 2px 6px rgba(0, 0, 0, 0.3); padding: 4px 6px; margin: 0; }
+            td.cell:last-child pre { left: auto; right: 0; }
             td.cell.target { outline: 3px solid #1f78b4; }
             .v-bug { background: #e34a33; color: #fff; }
             .v-warn { background: #fdae61; }
@@ -206,7 +210,6 @@ final class MatrixHtml {
                 var d = el.querySelector('details');
                 if (d) { d.open = true; }
                 el.classList.add('target');
-                el.scrollIntoView();
               }
             }
             window.addEventListener('hashchange', openTarget);
