@@ -297,10 +297,11 @@ final class Soak {
         private void printProgress(long start, Vcpu[] vcpus, Host host, Reaper reaper) {
             SoakResult.Operations o = sum(vcpus);
             double secs = (System.nanoTime() - start) / 1e9;
-            progress.printf("soak: %-10s %5.0fs/%s  %d ops (%.0f/s), %d verified, %d lost, %d torn, %d faults;"
-                            + " host %d, reaps %d; stale %d, freed-writes %d%n",
+            progress.printf("soak: %-10s %4.0fs/%s  %d ops (%s/s), %d verified, %d lost, %d torn, %d faults;"
+                            + " host %d steps, %d reaps; stale %d, freed-writes %d%n",
                     strategy.name(), secs, SoakResult.formatDuration(config.perStrategy()), o.operations(),
-                    o.operations() / Math.max(secs, 1e-9), o.verified(), o.lostWrites(), o.tornWrites(), o.faults(),
+                    SoakResult.rate(o.operations() / Math.max(secs, 1e-9)), o.verified(), o.lostWrites(),
+                    o.tornWrites(), o.faults(),
                     host.steps, reaper.calls, vm.memory().staleAccesses(), vm.memory().writesToFreedPages());
             progress.flush();
         }
