@@ -154,6 +154,7 @@ class SoakTest {
         String failLine = o.err().lines().filter(l -> l.startsWith("pfncache: soak failed: no-exclusion"))
                 .findFirst().orElse(null);
         assertNotNull(failLine, o.err());
+        System.out.println("SoakTest: the broken strategy was caught: " + failLine);
         // What it is caught by: readers inside while the page is freed under them.
         assertTrue(failLine.contains("stale accesses") || failLine.contains("writes to freed pages")
                 || failLine.contains("lost writes"), failLine);
