@@ -3,7 +3,11 @@
  * a simulated host (memory, mm, MMU notifiers) and a guard that reports sleeping in atomic context.
  */
 module org.pfncache {
+    // JDK Flight Recorder events (org.pfncache.jfr): a JDK module, no third-party dependency.
+    requires jdk.jfr;
+
     exports org.pfncache;
+    exports org.pfncache.jfr;
     exports org.pfncache.host;
     exports org.pfncache.sync;
     exports org.pfncache.guard;

@@ -57,11 +57,6 @@ final class CacheState {
         return of(a, valid && a, gpa, uhva, generation, pfn, mapping);
     }
 
-    /** Same location, no mapping: the failure state of R4 and the deactivated state of R6. */
-    CacheState withoutMapping() {
-        return of(active, false, gpa, uhva, generation, -1, null);
-    }
-
     long uhvaPage() {
         return uhva == PfnCache.BAD_HVA ? PfnCache.BAD_HVA : uhva & ~(long) (PfnCache.PAGE_SIZE - 1);
     }

@@ -27,6 +27,9 @@ final class GpcList {
     private final LinkedHashSet<PfnCache> list = new LinkedHashSet<>();
     /** uhva page -> caches that may publish a mapping of that page; guarded by gpcLock. */
     private final TreeMap<Long, LinkedHashSet<PfnCache>> index;
+    /** What the last walk visited and cleared; written under gpcLock, read by that walker after it. */
+    int walked;
+    int cleared;
 
     GpcList(KernelLock gpcLock, boolean indexed) {
         this.gpcLock = gpcLock;
@@ -155,15 +158,17 @@ final class GpcList {
         boolean ok = true;
         gpcLock.lock("gfn_to_pfn_cache_invalidate_start");
         try {
+            walked = 0;
+            cleared = 0;
             if (!indexed) {
                 for (PfnCache c : list) {
-                    ok &= c.invalidateStart(range);
+                    ok &= step(c, range);
                 }
             } else {
                 long first = range.start() & ~(long) (PfnCache.PAGE_SIZE - 1);
                 for (Collection<PfnCache> at : index.subMap(first, true, range.end(), false).values()) {
                     for (PfnCache c : at) {
-                        ok &= c.invalidateStart(range);
+                        ok &= step(c, range);
                     }
                 }
             }
@@ -171,5 +176,15 @@ final class GpcList {
             gpcLock.unlock();
         }
         return ok;
+    }
+
+    /** One cache of the walk; gpcLock held. */
+    private boolean step(PfnCache c, MmuNotifierRange range) {
+        walked++;
+        int r = c.invalidateStart(range);
+        if (r == PfnCache.CLEARED) {
+            cleared++;
+        }
+        return r != PfnCache.EAGAIN;
     }
 }

@@ -180,6 +180,11 @@ public interface InvalidationStrategy {
     interface Drain {
         /** True when no reader can use a page in {@code range} any more; false (-EAGAIN) only if non-blockable. */
         boolean drain(MmuNotifierRange range);
+
+        /** Grace periods this drain has seen complete, for {@link Vm#stats()}; 0 if it has none. */
+        default long gracePeriods() {
+            return 0;
+        }
     }
 
     /** What a strategy's lock may use from its Vm. */

@@ -11,11 +11,12 @@ import org.pfncache.InvalidationStrategy.CacheLock;
 import org.pfncache.guard.ContextGuard;
 import org.pfncache.host.KernelMapping;
 import org.pfncache.host.MmuNotifierRange;
+import org.pfncache.jfr.RefreshEvent;
 import org.pfncache.sync.Mutex;
 
 /**
  * {@code struct gfn_to_pfn_cache}: a guest address translated to a host page and mapped for the
- * kernel, kept valid by MMU-notifier invalidation (semantics.md section 2).
+ * kernel, kept valid by MMU-notifier invalidation (docs/semantics.md, R1-R7).
  *
  * <p>Protocol overview. The cache's state is one immutable {@link CacheState} published through
  * {@link #state}; it changes only with the strategy's write side held and, for activation,
@@ -57,6 +58,12 @@ public final class PfnCache {
     private final InvalidationStrategy strategy;
     private final CacheLock lock;
     private final Mutex refreshLock;
+    /** Counters behind {@link #stats()}; the Vm's own are {@link Vm#counters()}. */
+    private final Counters stats = new Counters();
+    /** Whether check() results are counted ({@link Vm.Builder#statistics(boolean)}). */
+    private final boolean countChecks;
+    /** hva_to_pfn_retry rounds of the refresh in progress; guarded by refresh_lock. */
+    private int retries;
     /** Written with the write side held (setRelease), read by readers with getAcquire. */
     @SuppressWarnings("unused") // accessed through STATE
     private volatile CacheState state = CacheState.INITIAL;
@@ -65,6 +72,11 @@ public final class PfnCache {
      * window in which an invalidation makes hva_to_pfn_retry go round again). Null in use.
      */
     volatile Runnable faultHook;
+    /**
+     * Test hook: run by a refresh with the write side held, after its retry check and before it
+     * publishes (the stretch an invalidation's walk must not overtake, R5/R8). Null in use.
+     */
+    volatile Runnable publishHook;
     /** The uhva pages under which the Vm's index lists this cache (at most two); guarded by gpc_lock. */
     long indexedPage = BAD_HVA;
     long indexedPage2 = BAD_HVA;
@@ -75,6 +87,7 @@ public final class PfnCache {
         this.strategy = strategy;
         this.lock = lock;
         this.refreshLock = new Mutex("&gpc->refresh_lock", vm.guard());
+        this.countChecks = vm.statistics();
     }
 
     // ---- state accessors: the names say the ordering (lv: load-acquire, so: store-release) ----
@@ -178,8 +191,39 @@ public final class PfnCache {
         }
     }
 
-    /** __kvm_gpc_refresh, with refresh_lock held. */
+    /** __kvm_gpc_refresh, with refresh_lock held: counted and, while JFR records it, an event. */
     private void refreshLocked(long gpa, long uhva) {
+        RefreshEvent event = new RefreshEvent();
+        event.begin();
+        retries = 0;
+        String outcome = "FAULT";
+        try {
+            outcome = refreshCounted(gpa, uhva);
+        } catch (PfnCacheFaultException e) {
+            stats.faults.increment();
+            vm.counters().faults.increment();
+            throw e;
+        } finally {
+            stats.refreshes.increment();
+            stats.refreshRetries.add(retries);
+            vm.counters().refreshes.increment();
+            vm.counters().refreshRetries.add(retries);
+            if (event.shouldCommit()) {
+                CacheState s = lvState();
+                event.cache = name;
+                event.strategy = strategy.name();
+                event.gpa = s.gpa;
+                event.uhva = s.uhva;
+                event.retries = retries;
+                event.outcome = outcome;
+                event.commit();
+            }
+        }
+    }
+
+    /** The body of {@link #refreshLocked}; returns the outcome for the event (MAPPED, OFFSET_ONLY). */
+    private String refreshCounted(long gpa, long uhva) {
+        String outcome = "MAPPED";
         if ((gpa == INVALID_GPA) == (uhva == BAD_HVA)) {
             // WARN_ON_ONCE(kvm_is_error_gpa(gpa) == kvm_is_error_hva(uhva)): -EINVAL.
             vm.guard().warnOnce("WARN_ON_ONCE(kvm_is_error_gpa(gpa) == kvm_is_error_hva(uhva))", PFNCACHE_C,
@@ -232,6 +276,11 @@ public final class PfnCache {
                 } else {
                     // Still valid and on the same page: only the offset may have changed.
                     next = CacheState.of(true, true, gpa, newUhva, generation, old.pfn, old.mapping);
+                    outcome = "OFFSET_ONLY";
+                }
+                Runnable hook = publishHook;
+                if (hook != null) {
+                    hook.run();
                 }
                 publish(next);
                 if (old.mapping != null && next.mapping != old.mapping) {
@@ -252,6 +301,7 @@ public final class PfnCache {
         if (failure != null) {
             throw failure;
         }
+        return outcome;
     }
 
     /**
@@ -266,7 +316,6 @@ public final class PfnCache {
         KernelMapping oldMapping = old.mapping;
         long newPfn = -1;
         KernelMapping newMapping = null;
-        int retries = 0;
         long mmuSeq;
         do {
             // Snapshot the sequence; acquire is the smp_rmb() that keeps the page-table walk below
@@ -283,6 +332,7 @@ public final class PfnCache {
                     vm.memory().put(newPfn);
                     newPfn = -1;
                     newMapping = null;
+                    retries++;
                     ContextGuard.condResched(PFNCACHE_C); // after every retry, as hva_to_pfn_retry does
                 }
                 newPfn = vm.mm().getUserPage(uhva);
@@ -364,6 +414,26 @@ public final class PfnCache {
                 && len <= PAGE_SIZE - s.offset;
     }
 
+    /** R3, counted when the Vm asked for statistics (one final-field test otherwise). */
+    private boolean checkCounted(CacheState s, int len) {
+        boolean ok = check(s, len);
+        if (countChecks) {
+            stats.checks.increment();
+            if (ok) {
+                stats.hits.increment();
+            }
+        }
+        return ok;
+    }
+
+    /**
+     * This cache's counters: refreshes, retries, faults and invalidations always; check() calls
+     * and hits when the Vm was built with {@link Vm.Builder#statistics(boolean) statistics(true)}.
+     */
+    public CacheStats stats() {
+        return stats.snapshot();
+    }
+
     /** Enters the read section (read_lock / srcu_read_lock / read_seqcount_begin). */
     public Section enter() {
         return new SectionImpl(lock.readLock());
@@ -380,7 +450,7 @@ public final class PfnCache {
             boolean done = false;
             try {
                 CacheState s = lvState();
-                if (check(s, len)) {
+                if (checkCounted(s, len)) {
                     checked = true;
                     result = reader.apply(s.khva);
                     // An optimistic section that raced a writer re-runs the reader.
@@ -427,7 +497,7 @@ public final class PfnCache {
             boolean done = false;
             try {
                 CacheState s = lvState();
-                if (check(s, len)) {
+                if (checkCounted(s, len)) {
                     checked = true;
                     result = body.applyAsLong(fn, s.khva);
                     done = lock.readValidate(token);
@@ -539,7 +609,7 @@ public final class PfnCache {
             ensureOpen("check()");
             requireAccessLen(len);
             CacheState s = lvState();
-            boolean ok = PfnCache.this.check(s, len);
+            boolean ok = checkCounted(s, len);
             checked = ok ? s : null;
             return ok;
         }
@@ -574,11 +644,12 @@ public final class PfnCache {
     /**
      * This cache's step of {@code gfn_to_pfn_cache_invalidate_start} (R8), with gpc_lock held:
      * test under the walk lock; only if it matched, take the write side, test again (the cache
-     * may have changed in between) and clear valid. False: a lock answered -EAGAIN (R10).
+     * may have changed in between) and clear valid. {@link #EAGAIN}: a lock answered -EAGAIN
+     * (R10); {@link #CLEARED}: valid was cleared; else {@link #UNTOUCHED}.
      */
-    boolean invalidateStart(MmuNotifierRange range) {
+    int invalidateStart(MmuNotifierRange range) {
         if (!lock.walkReadLock(range)) {
-            return false;
+            return EAGAIN;
         }
         boolean matched;
         try {
@@ -587,21 +658,28 @@ public final class PfnCache {
             lock.walkReadUnlock();
         }
         if (!matched) {
-            return true;
+            return UNTOUCHED;
         }
         if (!lock.invalidateWriteLock(range)) {
-            return false;
+            return EAGAIN;
         }
         try {
             CacheState s = lvState();
-            if (covered(s, range)) {
-                publish(s.invalid);
+            if (!covered(s, range)) {
+                return UNTOUCHED;
             }
+            publish(s.invalid);
         } finally {
             lock.invalidateWriteUnlock();
         }
-        return true;
+        stats.invalidations.increment();
+        return CLEARED;
     }
+
+    /** {@link #invalidateStart} outcomes. */
+    static final int EAGAIN = -1;
+    static final int UNTOUCHED = 0;
+    static final int CLEARED = 1;
 
     /** The walk's test: valid, a real pfn, and uhva in [start, end). */
     private static boolean covered(CacheState s, MmuNotifierRange range) {

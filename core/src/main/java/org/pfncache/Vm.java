@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -20,12 +21,13 @@ import org.pfncache.host.HostMm;
 import org.pfncache.host.MmuNotifier;
 import org.pfncache.host.MmuNotifierRange;
 import org.pfncache.host.PhysicalMemory;
+import org.pfncache.jfr.InvalidationEvent;
 import org.pfncache.sync.KernelLock;
 import org.pfncache.sync.RwLock;
 
 /**
  * {@code struct kvm}: memslots, the host mm, the MMU-notifier bookkeeping, {@code kvm->mmu_lock}
- * and the list of active caches (docs/semantics.md, sections 1 and 3).
+ * and the list of active caches (docs/semantics.md, the objects and R8-R11).
  *
  * <p>Notifier protocol, as kvm_main.c has it. {@code invalidate_range_start} (R8) raises
  * {@code mn_active_invalidate_count} under {@code mn_invalidate_lock}, walks gpc_list under
@@ -89,6 +91,9 @@ public final class Vm implements AutoCloseable {
     /** Written under mmu_lock; read lock-free by refresh. */
     @SuppressWarnings("unused")
     private volatile long mmuInvalidateSeq;
+    /** Counters behind {@link #stats()}; see {@link Counters} for the cache-level ones. */
+    private final VmCounters counters = new VmCounters();
+    private final boolean statistics;
     /** kvm->mmu_invalidate_in_progress; guarded by mmu_lock. */
     private int mmuInvalidateInProgress;
     /** The memslot update waiting for the count to drop to zero (kvm->mn_memslots_update_rcuwait). */
@@ -101,7 +106,8 @@ public final class Vm implements AutoCloseable {
         this.notifierLockKind = b.notifierLock;
         this.mmuLockKind = b.mmuLock;
         this.nonBlockPollBudget = b.nonBlockPollBudget;
-        this.memory = new PhysicalMemory(b.physicalPages);
+        this.statistics = b.statistics;
+        this.memory = new PhysicalMemory(b.physicalPages, b.memoryChecks);
         this.mm = new HostMm(memory, guard);
         this.memslots = new Memslots(this::swapActiveMemslots);
         this.mnInvalidateLock = KernelLock.of(b.notifierLock, "&kvm->mn_invalidate_lock", guard);
@@ -190,6 +196,30 @@ public final class Vm implements AutoCloseable {
     /** kvm->mn_active_invalidate_count. */
     public int activeInvalidateCount() {
         return (int) COUNT.getOpaque(this);
+    }
+
+    /**
+     * This Vm's counters (invalidations, -EAGAIN answers, caches cleared, refreshes, retries,
+     * faults, notifier failures, grace periods, memslot waits); per-cache ones are
+     * {@link PfnCache#stats()}.
+     */
+    public VmStats stats() {
+        long gracePeriods = 0;
+        for (InvalidationStrategy.Drain d : drains) {
+            gracePeriods += d.gracePeriods();
+        }
+        return new VmStats(counters.invalidations.sum(), counters.invalidationFailures.sum(),
+                counters.cachesCleared.sum(), counters.refreshes.sum(), counters.refreshRetries.sum(),
+                counters.faults.sum(), mm.notifierFailures(), gracePeriods, counters.memslotWaits.sum());
+    }
+
+    /** Whether caches count their check() calls ({@link Builder#statistics(boolean)}). */
+    public boolean statistics() {
+        return statistics;
+    }
+
+    VmCounters counters() {
+        return counters;
     }
 
     /** Number of caches on gpc_list. */
@@ -289,6 +319,11 @@ public final class Vm implements AutoCloseable {
 
     /** kvm_mmu_notifier_invalidate_range_start; false is -EAGAIN (only for a non-blockable range). */
     private boolean invalidateRangeStart(MmuNotifierRange range) {
+        InvalidationEvent event = new InvalidationEvent();
+        event.begin();
+        int walked = 0;
+        int cleared = 0;
+        boolean result = false;
         ContextGuard.enterOperation(guard);
         ContextGuard.enterFunction("kvm_mmu_notifier_invalidate_range_start");
         try {
@@ -304,6 +339,8 @@ public final class Vm implements AutoCloseable {
                 ContextGuard.enterFunction("gfn_to_pfn_cache_invalidate_start");
                 try {
                     ok = gpcList.walk(range);
+                    walked = gpcList.walked;
+                    cleared = gpcList.cleared;
                 } finally {
                     ContextGuard.exitFunction();
                 }
@@ -324,6 +361,7 @@ public final class Vm implements AutoCloseable {
                         mmuLock.unlock();
                     }
                 }
+                result = ok;
                 return ok;
             } catch (RuntimeException | Error e) {
                 // A Java failure (not -EAGAIN) gets no end call from the mm: undo the count.
@@ -333,6 +371,22 @@ public final class Vm implements AutoCloseable {
         } finally {
             ContextGuard.exitFunction();
             ContextGuard.exitOperation();
+            counters.invalidations.increment();
+            counters.cachesCleared.add(cleared);
+            if (!result) {
+                counters.invalidationFailures.increment();
+            }
+            if (event.shouldCommit()) {
+                event.vm = id;
+                event.start = range.start();
+                event.end = range.end();
+                event.blockable = range.blockable();
+                event.cause = range.event().name();
+                event.cachesWalked = walked;
+                event.cachesCleared = cleared;
+                event.outcome = result ? "OK" : "EAGAIN";
+                event.commit();
+            }
         }
     }
 
@@ -399,6 +453,7 @@ public final class Vm implements AutoCloseable {
     private void swapActiveMemslots(Runnable publish) {
         ContextGuard.mightSleep("kvm_swap_active_memslots");
         boolean interrupted = false;
+        boolean waited = false;
         memslotsWaiter = Thread.currentThread();
         try {
             for (;;) {
@@ -410,6 +465,10 @@ public final class Vm implements AutoCloseable {
                     }
                 } finally {
                     mnInvalidateLock.unlock();
+                }
+                if (!waited) {
+                    waited = true;
+                    counters.memslotWaits.increment();
                 }
                 LockSupport.park(this);
                 interrupted |= Thread.interrupted();
@@ -442,6 +501,17 @@ public final class Vm implements AutoCloseable {
         public String toString() {
             return "kvm_mmu_notifier(vm " + id + ")";
         }
+    }
+
+    /** The Vm-wide counters behind {@link VmStats}: all off the hit path. */
+    static final class VmCounters {
+        final LongAdder invalidations = new LongAdder();
+        final LongAdder invalidationFailures = new LongAdder();
+        final LongAdder cachesCleared = new LongAdder();
+        final LongAdder refreshes = new LongAdder();
+        final LongAdder refreshRetries = new LongAdder();
+        final LongAdder faults = new LongAdder();
+        final LongAdder memslotWaits = new LongAdder();
     }
 
     /** {@code kvm->mmu_lock}'s write side: an {@code rwlock_t} (x86) or a raw lock. */
@@ -531,6 +601,8 @@ public final class Vm implements AutoCloseable {
         private boolean guardLogging = true;
         private int physicalPages = 16384;
         private boolean invalidationIndex;
+        private boolean statistics;
+        private boolean memoryChecks = true;
         private Duration nonBlockPollBudget = Duration.ofMillis(1);
 
         private Builder() {
@@ -607,6 +679,27 @@ public final class Vm implements AutoCloseable {
                 throw new IllegalArgumentException("nonBlockPollBudget must not be negative, got " + budget);
             }
             this.nonBlockPollBudget = budget;
+            return this;
+        }
+
+        /**
+         * Whether every cache also counts its check() calls and hits ({@link PfnCache#stats()});
+         * default false, since it puts a striped-counter increment on the read path. Refreshes,
+         * retries, faults and invalidations are counted either way.
+         */
+        public Builder statistics(boolean on) {
+            this.statistics = on;
+            return this;
+        }
+
+        /**
+         * Whether every access through a cache's khva checks that the page is still the allocation
+         * it was mapped for (the simulated memory's KASAN-like detector); default true. The matrix,
+         * the tests and the audits keep it on; benchmarks of the protocol alone turn it off, and
+         * then {@link HostMm#audit()} counts no stale access.
+         */
+        public Builder memoryChecks(boolean on) {
+            this.memoryChecks = on;
             return this;
         }
 

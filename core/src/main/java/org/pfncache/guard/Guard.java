@@ -1,5 +1,6 @@
 package org.pfncache.guard;
 
+import org.pfncache.jfr.GuardReportEvent;
 import java.lang.System.Logger.Level;
 import java.util.List;
 import java.util.Objects;
@@ -229,6 +230,15 @@ public final class Guard {
                 rcuExpected, preemption == PreemptionModel.RT, kernelFrames, stack);
         if (n <= KEPT_REPORTS) {
             reports.add(r);
+        }
+        GuardReportEvent event = new GuardReportEvent();
+        if (event.shouldCommit()) {
+            event.kind = r.kind().name();
+            event.title = r.title();
+            event.site = r.site();
+            event.nonBlock = r.nonBlock();
+            event.splat = r.format();
+            event.commit();
         }
         if (listener != null) {
             listener.accept(r);

@@ -104,7 +104,7 @@ public final class GuardReport {
     /** "name at site", outermost first: the locks (lockdep's implicit rcu_read_lock entries left out). */
     public List<String> locksHeld() { return locksHeld; }
 
-    /** lockdep's lines after " #i: ", e.g. "(&kvm->mn_invalidate_lock){....}-{2:2}, at: kvm_mmu_...". */
+    /** lockdep's lines after {@code " #i: "}, e.g. {@code "(&kvm->mn_invalidate_lock){....}-{2:2}, at: kvm_mmu_..."}. */
     public List<String> lockdepLines() { return lockdepLines; }
 
     /** The kernel call trace, innermost first: the lock primitive (or sleeping site), then the entered functions. */

@@ -19,6 +19,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.pfncache.guard.ContextGuard;
 import org.pfncache.guard.Guard;
+import org.pfncache.jfr.OomReapEvent;
 import org.pfncache.sync.Mutex;
 
 /**
@@ -59,6 +60,10 @@ public final class HostMm {
     private volatile boolean oomSkip;
     private volatile long unableToReap;
     private final AtomicLong notifierFailures = new AtomicLong();
+    /** Messages logged so far (see logRateLimited). */
+    private final AtomicLong logged = new AtomicLong();
+    /** How many of the kernel's messages one mm logs before it only counts them. */
+    static final int LOGGED_MESSAGES = 10;
     private final CopyOnWriteArrayList<MmuNotifier> notifiers = new CopyOnWriteArrayList<>();
     private final ReentrantReadWriteLock ptLock = new ReentrantReadWriteLock();
     /** VMA start → end; changed under mmap_lock and the page-table write lock. */
@@ -164,22 +169,11 @@ public final class HostMm {
                 long pe = part[1];
                 MmuNotifierRange range = new MmuNotifierRange(ps, pe, true, MmuNotifierRange.Event.UNMAP);
                 invalidateStart(range, "unmap_vmas");
-                Throwable failure = null;
-                try {
-                    ptLock.writeLock().lock();
-                    try {
-                        zapLocked(ps, pe);
-                        splitVmaLocked(ps, pe);
-                    } finally {
-                        ptLock.writeLock().unlock();
-                    }
-                } catch (Throwable t) {
-                    failure = t;
-                    throw t;
-                } finally {
-                    // Pages were freed above, before the end callbacks, as the kernel frees inside the bracket.
-                    invalidateEnd(range, failure, "unmap_vmas");
-                }
+                // Pages are freed inside the bracket, before the end callbacks, as the kernel does.
+                changeAndEnd(range, "unmap_vmas", () -> {
+                    zapLocked(ps, pe);
+                    splitVmaLocked(ps, pe);
+                });
             }
         } finally {
             mmapLock.unlock();
@@ -210,23 +204,12 @@ public final class HostMm {
                 memory.put(newPfn);
                 throw t;
             }
-            Throwable failure = null;
-            try {
-                // Copy under the write lock: no userspace write can slip in between copy and switch.
-                ptLock.writeLock().lock();
-                try {
-                    memory.copyPage(oldPfn, newPfn);
-                    pageTable.put(hva, newPfn);
-                    memory.put(oldPfn);
-                } finally {
-                    ptLock.writeLock().unlock();
-                }
-            } catch (Throwable t) {
-                failure = t;
-                throw t;
-            } finally {
-                invalidateEnd(range, failure, "migrate_pages");
-            }
+            // Copy under the page-table lock: no userspace write slips in between copy and switch.
+            changeAndEnd(range, "migrate_pages", () -> {
+                memory.copyPage(oldPfn, newPfn);
+                pageTable.put(hva, newPfn);
+                memory.put(oldPfn);
+            });
         } finally {
             mmapLock.unlock();
         }
@@ -257,6 +240,8 @@ public final class HostMm {
             throw new IllegalArgumentException("pause must not be negative, got " + pause);
         }
         long pauseNanos = saturatedNanos(pause);
+        OomReapEvent event = new OomReapEvent();
+        event.begin();
         int[] counts = new int[2]; // ranges reaped, ranges skipped
         int attempts = 0;
         boolean reaped = false;
@@ -277,11 +262,19 @@ public final class HostMm {
         }
         attempts = Math.min(attempts, maxAttempts);
         if (!reaped && !oomSkip) {
-            LOG.log(System.Logger.Level.INFO, "oom_reaper: unable to reap pid:" + pid + " (" + comm + ")");
+            logRateLimited("oom_reaper: unable to reap pid:" + pid + " (" + comm + ")");
             unableToReap++;
         }
         // Hide this mm from the OOM killer: reaped, or somebody holds mmap_lock forever.
         oomSkip = true;
+        if (event.shouldCommit()) {
+            event.pid = pid;
+            event.attempts = attempts;
+            event.rangesReaped = counts[0];
+            event.rangesSkipped = counts[1];
+            event.complete = reaped;
+            event.commit();
+        }
         return new OomReapResult(reaped, attempts, counts[0], counts[1]);
     }
 
@@ -307,33 +300,31 @@ public final class HostMm {
 
     /** The loop of {@code __oom_reap_task_mm}; mmap_lock held. */
     private boolean oomReapVmas(int[] counts) {
-        {
-            boolean ret = true;
-            for (long[] vma : vmaSnapshot()) {
-                MmuNotifierRange range = new MmuNotifierRange(vma[0], vma[1], false,
-                        MmuNotifierRange.Event.OOM_REAP);
-                if (!invalidateStart(range, "__oom_reap_task_mm")) {
-                    counts[1]++;
-                    ret = false;
-                    continue;
-                }
-                Throwable failure = null;
-                try {
-                    ptLock.writeLock().lock();
-                    try {
-                        zapLocked(vma[0], vma[1]); // unmap_page_range
-                    } finally {
-                        ptLock.writeLock().unlock();
-                    }
-                } catch (Throwable t) {
-                    failure = t;
-                    throw t;
-                } finally {
-                    invalidateEnd(range, failure, "__oom_reap_task_mm");
-                }
-                counts[0]++;
+        boolean ret = true;
+        for (long[] vma : vmaSnapshot()) {
+            MmuNotifierRange range = new MmuNotifierRange(vma[0], vma[1], false, MmuNotifierRange.Event.OOM_REAP);
+            if (!invalidateStart(range, "__oom_reap_task_mm")) {
+                counts[1]++;
+                ret = false;
+                continue;
             }
-            return ret;
+            changeAndEnd(range, "__oom_reap_task_mm", () -> zapLocked(vma[0], vma[1])); // unmap_page_range
+            counts[0]++;
+        }
+        return ret;
+    }
+
+    /**
+     * The kernel's pr_info lines, through System.Logger: the first {@value #LOGGED_MESSAGES} of
+     * this mm, then one line saying the rest are only counted ({@link #notifierFailures()},
+     * {@link #unableToReap()}), so a storm of failed reaps cannot flood the log.
+     */
+    private void logRateLimited(String message) {
+        long n = logged.incrementAndGet();
+        if (n <= LOGGED_MESSAGES) {
+            LOG.log(System.Logger.Level.INFO, message);
+        } else if (n == LOGGED_MESSAGES + 1) {
+            LOG.log(System.Logger.Level.INFO, "further notifier failures and reaper give-ups are counted, not logged");
         }
     }
 
@@ -492,7 +483,7 @@ public final class HostMm {
                 }
                 failed = failed == null ? n : failed;
                 notifierFailures.incrementAndGet();
-                LOG.log(System.Logger.Level.INFO, n.name() + " callback failed with -11 in "
+                logRateLimited(n.name() + " callback failed with -11 in "
                         + (range.blockable() ? "" : "non-") + "blockable context.");
                 if (n.hasInvalidateRangeEnd()) {
                     // WARN_ON(ops->invalidate_range_end): a start that fails may not have an end.
@@ -514,6 +505,28 @@ public final class HostMm {
                     + ", " + hex(range.end()) + ") (" + range.event() + "); only a non-blockable range may fail");
         }
         return false;
+    }
+
+    /**
+     * The middle and end of every invalidation bracket: {@code change} runs under the page-table
+     * write lock, then {@code invalidate_range_end} runs whatever happened (a failure of the
+     * change is the primary exception; failures of end callbacks are added to it).
+     */
+    private void changeAndEnd(MmuNotifierRange range, String caller, Runnable change) {
+        Throwable failure = null;
+        try {
+            ptLock.writeLock().lock();
+            try {
+                change.run();
+            } finally {
+                ptLock.writeLock().unlock();
+            }
+        } catch (Throwable t) {
+            failure = t;
+            throw t;
+        } finally {
+            invalidateEnd(range, failure, caller);
+        }
     }
 
     /** {@code mmu_notifier_invalidate_range_end} for a range whose start succeeded. */

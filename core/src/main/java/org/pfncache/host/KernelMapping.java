@@ -24,6 +24,8 @@ public final class KernelMapping {
     private final int pfn;
     private final byte[] page;
     private final long allocId;
+    /** The memory's {@link PhysicalMemory#checks()}: whether accesses run the detectors. */
+    private final boolean checks;
     @SuppressWarnings("unused") // accessed through UNMAPPED
     private volatile boolean unmapped;
 
@@ -32,6 +34,7 @@ public final class KernelMapping {
         this.pfn = pfn;
         this.page = page;
         this.allocId = allocId;
+        this.checks = memory.checks();
     }
 
     public long pfn() {
@@ -71,6 +74,9 @@ public final class KernelMapping {
         if (offset < 0 || offset > PhysicalMemory.PAGE_SIZE - size) {
             throw new IndexOutOfBoundsException("access at offset " + offset + " of size " + size
                     + " leaves the page of " + PhysicalMemory.PAGE_SIZE + " bytes");
+        }
+        if (!checks) {
+            return;
         }
         // Opaque: a use after kunmap is a bug of the caller's own thread or one its protocol
         // ordered; like the id check this is a detector, not synchronisation.

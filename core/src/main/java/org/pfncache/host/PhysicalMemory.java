@@ -35,6 +35,7 @@ public final class PhysicalMemory {
     }
 
     private final int pages;
+    private final boolean checks;
     /** Page contents, made the first time a pfn is allocated and kept for reuse. */
     private final byte[][] data;
     /**
@@ -56,6 +57,17 @@ public final class PhysicalMemory {
     private final AtomicLong liveMappings = new AtomicLong();
 
     public PhysicalMemory(int pages) {
+        this(pages, true);
+    }
+
+    /**
+     * {@code checks} false turns the two access detectors off: accesses through a
+     * {@link KernelMapping} no longer check the allocation id (no stale access is counted) nor
+     * whether the mapping was kunmapped. For benchmarks of the protocol alone; the audit then
+     * sees only what the poison scan of freed pages finds.
+     */
+    public PhysicalMemory(int pages, boolean checks) {
+        this.checks = checks;
         if (pages <= 0) {
             throw new IllegalArgumentException("pages must be > 0, got " + pages);
         }
@@ -69,6 +81,11 @@ public final class PhysicalMemory {
             freeStack[i] = pages - 1 - i;
         }
         this.freeTop = pages;
+    }
+
+    /** Whether accesses through kernel mappings run the use-after-free detectors. */
+    public boolean checks() {
+        return checks;
     }
 
     public int totalPages() {

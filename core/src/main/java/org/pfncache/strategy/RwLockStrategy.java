@@ -8,8 +8,10 @@ import org.pfncache.sync.RwLock;
  * RWLOCK, the kernel's own protection: a per-cache {@code rwlock_t gpc->lock}. Readers hold the
  * read side across check() and the access (R7); refresh, deactivate and invalidation take the
  * write side, which drains readers (I3). The invalidation walk takes the read side of every
- * active cache (R8). Under PREEMPT_RT both sides are sleeping locks, in a non-blockable range
- * too: the guard reports them.
+ * active cache (R8). As in pfncache.c, refresh and invalidation take the irq-disabling variants
+ * ({@code write_lock_irq}, {@code read_lock_irq}): under PREEMPT_NONE a report made inside them
+ * shows irqs_disabled(): 1. Under PREEMPT_RT both sides are sleeping locks, in a non-blockable
+ * range too, and irqs stay on: the guard reports them.
  *
  * <p>{@link #RWLOCK_TRY} is the smallest fix: in a non-blockable range the walk only try-locks
  * (read side, then write side) and answers -EAGAIN when it cannot, so it never sleeps there; the
@@ -64,6 +66,11 @@ public final class RwLockStrategy implements InvalidationStrategy {
         private static final String WALK = "gfn_to_pfn_cache_invalidate_start";
         private final RwLock lock;
         private final boolean tryInNonBlockable;
+        /**
+         * Whether the walk's current hold took the irq variant (the try-locks do not): written and
+         * read by the walking thread only, with gpc_lock held, so one walk at a time.
+         */
+        private boolean irqVariant;
 
         Lock(RwLock lock, boolean tryInNonBlockable) {
             this.lock = lock;
@@ -86,42 +93,60 @@ public final class RwLockStrategy implements InvalidationStrategy {
 
         @Override
         public void writeLock() {
-            lock.writeLock("__kvm_gpc_refresh");
+            lock.writeLockIrq("__kvm_gpc_refresh");
         }
 
         @Override
         public void writeUnlock() {
-            lock.writeUnlock();
+            lock.writeUnlockIrq();
         }
 
         @Override
         public boolean walkReadLock(MmuNotifierRange range) {
             if (tryOnly(range)) {
-                return lock.tryReadLock();
+                if (!lock.tryReadLock()) {
+                    return false;
+                }
+                irqVariant = false;
+                return true;
             }
-            lock.readLock(WALK);
+            lock.readLockIrq(WALK);
+            irqVariant = true;
             return true;
         }
 
         @Override
         public void walkReadUnlock() {
-            lock.readUnlock();
+            if (irqVariant) {
+                lock.readUnlockIrq();
+            } else {
+                lock.readUnlock();
+            }
         }
 
         @Override
         public boolean invalidateWriteLock(MmuNotifierRange range) {
             if (tryOnly(range)) {
-                return lock.tryWriteLock(WALK);
+                if (!lock.tryWriteLock(WALK)) {
+                    return false;
+                }
+                irqVariant = false;
+                return true;
             }
             // Holding the write side drains the readers: once it is released no reader can still
             // use the old khva, and later ones fail check() (R8, I3).
-            lock.writeLock(WALK);
+            lock.writeLockIrq(WALK);
+            irqVariant = true;
             return true;
         }
 
         @Override
         public void invalidateWriteUnlock() {
-            lock.writeUnlock();
+            if (irqVariant) {
+                lock.writeUnlockIrq();
+            } else {
+                lock.writeUnlock();
+            }
         }
 
         @Override

@@ -108,6 +108,11 @@ final class SrcuDomain implements InvalidationStrategy.Drain, AutoCloseable {
     }
 
     @Override
+    public long gracePeriods() {
+        return srcu.completedGracePeriods();
+    }
+
+    @Override
     public void close() {
         srcu.close();
     }

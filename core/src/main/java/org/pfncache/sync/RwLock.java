@@ -303,6 +303,33 @@ public final class RwLock {
      * side, so a report inside shows irqs_disabled(): 1; under PREEMPT_RT, rwlock_rt.h maps it to
      * plain {@code rt_write_lock()}: interrupts stay on. Release with {@link #writeUnlockIrq()}.
      */
+    /**
+     * {@code read_lock_irq()}: under PREEMPT_NONE {@code local_irq_disable()} then the read side;
+     * under PREEMPT_RT ({@code rwlock_rt.h}) just {@code rt_read_lock}, irqs stay on.
+     */
+    public void readLockIrq(String site) {
+        boolean irqOff = tracking && !sleeping;
+        if (irqOff) {
+            ContextGuard.localIrqDisable();
+        }
+        try {
+            readLock(site);
+        } catch (RuntimeException | Error e) {
+            if (irqOff) {
+                ContextGuard.localIrqEnable();
+            }
+            throw e;
+        }
+    }
+
+    /** {@code read_unlock_irq()}: the read side, then (PREEMPT_NONE) {@code local_irq_enable()}. */
+    public void readUnlockIrq() {
+        readUnlock();
+        if (tracking && !sleeping) {
+            ContextGuard.localIrqEnable();
+        }
+    }
+
     public void writeLockIrq(String site) {
         boolean irqOff = tracking && !sleeping;
         if (irqOff) {

@@ -1,5 +1,6 @@
 package org.pfncache.sync;
 
+import org.pfncache.jfr.GracePeriodEvent;
 import java.lang.System.Logger.Level;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -298,7 +299,18 @@ public final class Srcu implements AutoCloseable {
     /** {@code synchronize_srcu()}: returns once every reader that entered before the call has left. */
     public void synchronize() {
         guard.mightSleep("synchronize_srcu");
+        GracePeriodEvent event = new GracePeriodEvent();
+        event.begin();
         awaitCompleted(startPollInternal(), false, 0L);
+        commit(event, true);
+    }
+
+    private void commit(GracePeriodEvent event, boolean completed) {
+        if (event.shouldCommit()) {
+            event.domain = name;
+            event.completed = completed;
+            event.commit();
+        }
     }
 
     /** {@link #synchronize()} bounded by {@code timeout}; false if it expired first. */
@@ -309,7 +321,11 @@ public final class Srcu implements AutoCloseable {
         guard.mightSleep("synchronize_srcu");
         long nanos = timeout.isNegative() ? 0L : timeout.compareTo(MAX_TIMEOUT) > 0 ? MAX_TIMEOUT.toNanos()
                 : timeout.toNanos();
-        return awaitCompleted(startPollInternal(), true, System.nanoTime() + nanos);
+        GracePeriodEvent event = new GracePeriodEvent();
+        event.begin();
+        boolean done = awaitCompleted(startPollInternal(), true, System.nanoTime() + nanos);
+        commit(event, done);
+        return done;
     }
 
     /**

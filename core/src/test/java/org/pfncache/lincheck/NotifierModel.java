@@ -1,7 +1,7 @@
 package org.pfncache.lincheck;
 
 /**
- * A compact, test-only model of the cache/notifier protocol (semantics.md R1, R4, R5, R8, R9):
+ * A compact, test-only model of the cache/notifier protocol (docs/semantics.md, R1, R4, R5, R8, R9):
  * one cache on one page, the Vm's {@code gpc_list}, {@code mn_active_invalidate_count} and
  * {@code mmu_invalidate_seq}, and a host page table whose single pte is the page's pfn. Pfns are
  * numbered versions of the page: {@link #migrate()} moves the page to {@code pte + 1} and frees the
@@ -25,7 +25,7 @@ public final class NotifierModel {
 
     /** Which protocol step, if any, is broken. */
     public enum Variant {
-        /** The protocol as semantics.md states it. */
+        /** The protocol as docs/semantics.md states it. */
         CORRECT,
         /** (c) Refresh publishes without {@code mmu_notifier_retry_cache} (R5). */
         REFRESH_WITHOUT_RETRY_CACHE,

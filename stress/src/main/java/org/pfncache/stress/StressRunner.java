@@ -22,6 +22,8 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.openjdk.jcstress.annotations.JCStressMeta;
+import org.openjdk.jcstress.infra.TestInfo;
 import org.openjdk.jcstress.infra.runners.TestList;
 import org.pfncache.stress.negative.NegativeControl;
 
@@ -36,28 +38,36 @@ import org.pfncache.stress.negative.NegativeControl;
  * <p><b>How.</b> The runner selects the tests itself (from jcstress's own test list, the mode's
  * subset and any {@code -t} the user gave, with jcstress's find() semantics) and passes jcstress
  * an exact {@code -t ^(name|...)$}, so it knows which results to expect: a selected test with no
- * result (skipped, e.g. more actors than CPUs, or never run) is a failure, and so is an empty
- * selection. jcstress runs as a subprocess ({@code java -jar} of this same jar) with {@code -v},
- * its working directory and report ({@code -r}) in {@code stress/results/<mode>/} (where it
- * drops its {@code jcstress-results-*.bin.gz}; older ones are deleted first). Its whole output is
- * saved to {@code jcstress-output.txt} there and streamed in short ({@link Echo}); the verdicts
- * are parsed from its "RUN RESULTS" section: one status line per test ({@code [OK]},
- * {@code [FAILED]}, {@code [ERROR]}, ...), then the outcome rows with their expectation.
+ * result (never run) is a failure, and so is an empty selection. A test with more actors than the
+ * machine has CPUs (jcstress would skip it silently) is left out of the run and reported as
+ * "needs N CPUs". jcstress runs as a subprocess ({@code java -jar} of this same jar) with
+ * {@code -v}, its working directory and report ({@code -r}) in {@code stress/results/<mode>/}
+ * (where it drops its {@code jcstress-results-*.bin.gz}; older ones are deleted first). Its whole
+ * output is saved to {@code jcstress-output.txt} there and streamed in short ({@link Echo}); the
+ * verdicts are parsed from its "RUN RESULTS" section: one status line per test ({@code [OK]},
+ * {@code [FAILED]}, {@code [ERROR]}, ...), then the outcome rows (id, samples, expectation).
+ * Nested tests are named {@code Outer.Inner} by jcstress; their classes are found through
+ * jcstress's binary name.
  *
- * <p><b>Verdicts.</b> A correctness test PASSED on {@code [OK]} and FAILED otherwise. A negative
- * control (class name ending in {@code _Broken}) is CAUGHT on {@code [FAILED]} (it showed its
- * FORBIDDEN outcome) and NOT CAUGHT on {@code [OK]}; one with a Lincheck twin
+ * <p><b>Verdicts.</b> A correctness test PASSED on {@code [OK]} and FAILED otherwise; a passed
+ * test with a {@link Witness} whose outcomes were never observed is NO WINDOW ("window not
+ * reached": the race it guards was not hit, so passing proves little). A negative control (class
+ * name ending in {@code _Broken}) is CAUGHT only when one of its own FORBIDDEN outcomes
+ * ({@link NegativeControl#outcome()}) has samples; a control that failed otherwise, errored or
+ * timed out proves nothing about its bug. One with a Lincheck twin
  * ({@link NegativeControl#lincheckTwin()}) is allowed not to be caught, since the twin catches it
  * on every run of core's tests; in ci mode only controls marked {@link NegativeControl#ci()} run.
- * Exit status: 0 when every verdict holds, 1 otherwise, 2 on a usage error.
+ * A missed window and a test that needs more CPUs fail a full run and are warnings in quick and
+ * ci runs, whose iterations are short. Exit status: 0 when every verdict holds, 1 otherwise, 2 on
+ * a usage error; {@code -h}/{@code --help} prints the usage and exits 0 without running anything.
  *
- * <p><b>Modes</b>, measured on 2 cores: quick, the whole suite (35 tests) with
- * {@link #SHORT_OPTIONS}, about 4.5 minutes; ci, the same without the controls that have Lincheck
- * twins (33 tests), about 4.5 minutes; full, jcstress's default mode (every auto-detected JVM
- * configuration, 5 iterations of 1 s each), hours. Options given after the mode override the
- * mode's (same option name), except {@code -t}, which narrows the mode's selection, and
- * {@code -v}, which is always on. On a bigger machine, jcstress runs several tests at once (each
- * needs 2 CPUs), so the wall time shrinks with the core count.
+ * <p><b>Modes</b>, measured on 2 cores: quick, the whole suite with {@link #SHORT_OPTIONS} and two
+ * forks; ci, the same with one fork and without the controls that have Lincheck twins or are not
+ * marked for ci; full, jcstress's default mode (every auto-detected JVM configuration, 5
+ * iterations of 1 s each), hours. The README's jcstress section has the measured times. Options
+ * given after the mode override the mode's (same option name), except {@code -t}, which narrows
+ * the mode's selection, and {@code -v}, which is always on. On a bigger machine, jcstress runs
+ * several tests at once (each needs 2 CPUs), so the wall time shrinks with the core count.
  */
 public final class StressRunner {
     /**
@@ -72,6 +82,14 @@ public final class StressRunner {
      */
     static final List<String> SHORT_OPTIONS = List.of(
             "-m", "quick", "-jvmArgs", "-XX:+UseParallelGC", "-sc", "false", "-strideSize", "1", "-f", "2");
+    /**
+     * The ci mode's options: {@link #SHORT_OPTIONS} with one fork per configuration, which halves
+     * the time (most of it is JVM start-up and warm-up per fork) to keep {@code mvn -B verify}'s
+     * jcstress run within its budget. Every configuration still runs once with and once without
+     * biased locking, so each test gets two JVMs.
+     */
+    static final List<String> CI_OPTIONS = List.of(
+            "-m", "quick", "-jvmArgs", "-XX:+UseParallelGC", "-sc", "false", "-strideSize", "1", "-f", "1");
     /** jcstress's default mode, nothing else. */
     static final List<String> FULL_OPTIONS = List.of("-m", "default");
 
@@ -89,7 +107,7 @@ public final class StressRunner {
 
     enum Mode {
         QUICK(SHORT_OPTIONS),
-        CI(SHORT_OPTIONS),
+        CI(CI_OPTIONS),
         FULL(FULL_OPTIONS);
 
         final List<String> options;
@@ -103,9 +121,48 @@ public final class StressRunner {
         }
     }
 
-    /** What one test's run showed: jcstress's status and the samples of its FORBIDDEN/INTERESTING outcomes. */
-    record Result(String status, long forbidden, long interesting) {
+    /**
+     * What one test's run showed: jcstress's status, the samples of its FORBIDDEN/INTERESTING
+     * outcomes, and every outcome row (id → samples, and the ids jcstress graded FORBIDDEN).
+     */
+    record Result(String status, long forbidden, long interesting, Map<String, Long> samples, Set<String> forbiddenIds) {
+        /** Samples of the rows whose id matches one of {@code ids} (whole-id regexes); only FORBIDDEN rows if asked. */
+        long observed(String[] ids, boolean forbiddenOnly) {
+            long n = 0;
+            for (Map.Entry<String, Long> e : samples.entrySet()) {
+                if (forbiddenOnly && !forbiddenIds.contains(e.getKey())) {
+                    continue;
+                }
+                for (String id : ids) {
+                    if (e.getKey().equals(id) || Pattern.compile(id).matcher(e.getKey()).matches()) {
+                        n += e.getValue();
+                        break;
+                    }
+                }
+            }
+            return n;
+        }
     }
+
+    static final String USAGE = String.join(System.lineSeparator(),
+            "usage: java -cp stress/target/jcstress.jar " + StressRunner.class.getName() + " [quick|ci|full] [jcstress options]",
+            "       ./pfncache stress [quick|ci|full] [jcstress options]",
+            "",
+            "Runs the pfncache jcstress suite and judges it: every test must pass, every negative control",
+            "(class name ending in _Broken) must show its own FORBIDDEN outcome, every test's window",
+            "witness (@Witness) must be observed, and no selected test may need more CPUs than there are.",
+            "",
+            "modes:",
+            "  quick  the whole suite, short iterations (the default); missed witnesses and tests that",
+            "         need more CPUs are warnings",
+            "  ci     what mvn -B verify runs: quick without the controls that have a Lincheck twin",
+            "  full   jcstress's default mode (hours); missed witnesses and CPU shortfalls fail the run",
+            "",
+            "options: any jcstress option overrides the mode's; -t REGEX narrows the mode's selection",
+            "         (find() over test names, as jcstress's -t); -v is always on.",
+            "  -h, --help  print this and exit",
+            "",
+            "The report and jcstress's output go to stress/results/<mode>/.");
 
     public static void main(String[] args) {
         int status;
@@ -113,14 +170,17 @@ public final class StressRunner {
             status = run(args);
         } catch (UsageException e) {
             System.err.println("StressRunner: " + e.getMessage());
-            System.err.println("usage: java -cp jcstress.jar " + StressRunner.class.getName()
-                    + " [quick|full|ci] [jcstress options, e.g. -t REGEX]");
+            System.err.println(USAGE);
             status = 2;
         }
         System.exit(status);
     }
 
     static int run(String[] args) {
+        if (List.of(args).contains("-h") || List.of(args).contains("--help") || List.of(args).contains("help")) {
+            System.out.println(USAGE);
+            return 0;
+        }
         Mode mode = Mode.QUICK;
         List<String> extra = new ArrayList<>(List.of(args));
         if (!extra.isEmpty() && !extra.get(0).startsWith("-")) {
@@ -149,7 +209,24 @@ public final class StressRunner {
         options.put("r", results.toAbsolutePath().toString());
         options.put("v", null);
 
-        List<String> selected = select(mode, userFilter);
+        int cpus = options.containsKey("c") && options.get("c") != null
+                ? Integer.parseInt(options.get("c")) : Runtime.getRuntime().availableProcessors();
+        List<String> all = select(mode, userFilter);
+        // jcstress skips a test with more actors than CPUs; say so instead of letting it vanish.
+        Map<String, Integer> tooBig = new TreeMap<>();
+        List<String> selected = new ArrayList<>();
+        for (String name : all) {
+            int threads = TestList.getInfo(name).threads();
+            if (threads > cpus) {
+                tooBig.put(name, threads);
+            } else {
+                selected.add(name);
+            }
+        }
+        if (selected.isEmpty() && !tooBig.isEmpty()) {
+            System.out.println("StressRunner: every selected test needs more than " + cpus + " CPUs: " + tooBig);
+            return mode == Mode.FULL ? 1 : 0;
+        }
         if (selected.isEmpty()) {
             System.out.println("StressRunner: no test matches" + (userFilter == null ? "" : " -t " + userFilter)
                     + " in mode " + mode.label() + ": nothing ran.");
@@ -168,11 +245,12 @@ public final class StressRunner {
             }
         });
 
-        System.out.println("StressRunner: mode " + mode.label() + ", " + selected.size() + " tests, report in " + results);
+        System.out.println("StressRunner: mode " + mode.label() + ", " + selected.size() + " tests, report in " + results
+                + (tooBig.isEmpty() ? "" : " (" + tooBig.size() + " more need more than " + cpus + " CPUs)"));
         long start = System.nanoTime();
         RunOutput out = runJcstress(command, results);
         Duration took = Duration.ofNanos(System.nanoTime() - start);
-        return judge(mode, selected, out, took, results);
+        return judge(mode, selected, tooBig, cpus, out, took, results);
     }
 
     // ---- selection ----
@@ -200,14 +278,30 @@ public final class StressRunner {
 
     /** The control's annotation; every {@code _Broken} class must carry one. */
     static NegativeControl control(String test) {
+        NegativeControl c = testClass(test).getAnnotation(NegativeControl.class);
+        if (c == null) {
+            throw new IllegalStateException("negative control " + test + " has no @NegativeControl: say what is"
+                    + " broken, which FORBIDDEN outcome is the bug, and who must catch it");
+        }
+        return c;
+    }
+
+    /** The test's window witness: on its class, else on the class its {@code @JCStressMeta} names; null if none. */
+    static Witness witness(String test) {
+        Class<?> c = testClass(test);
+        Witness w = c.getAnnotation(Witness.class);
+        if (w == null && c.getAnnotation(JCStressMeta.class) != null) {
+            w = c.getAnnotation(JCStressMeta.class).value().getAnnotation(Witness.class);
+        }
+        return w;
+    }
+
+    /** The class of a test: jcstress names a nested test Outer.Inner, the class loader wants Outer$Inner. */
+    private static Class<?> testClass(String test) {
+        TestInfo info = TestList.getInfo(test);
+        String binary = info == null ? test : info.binaryName();
         try {
-            NegativeControl c = Class.forName(test, false, StressRunner.class.getClassLoader())
-                    .getAnnotation(NegativeControl.class);
-            if (c == null) {
-                throw new IllegalStateException("negative control " + test + " has no @NegativeControl: say what is"
-                        + " broken and who must catch it");
-            }
-            return c;
+            return Class.forName(binary, false, StressRunner.class.getClassLoader());
         } catch (ClassNotFoundException e) {
             throw new IllegalStateException("test " + test + " is in jcstress's list but not on the class path", e);
         }
@@ -300,6 +394,8 @@ public final class StressRunner {
         String status = null;
         long forbidden = 0;
         long interesting = 0;
+        Map<String, Long> samples = new LinkedHashMap<>();
+        Set<String> forbiddenIds = new java.util.HashSet<>();
         for (String line : lines) {
             if (line.startsWith("RUN RESULTS:")) {
                 inResults = true;
@@ -311,36 +407,46 @@ public final class StressRunner {
             Matcher s = STATUS.matcher(line);
             if (s.matches()) {
                 if (test != null) {
-                    results.put(test, new Result(status, forbidden, interesting));
+                    results.put(test, new Result(status, forbidden, interesting, samples, forbiddenIds));
                 }
                 status = s.group(1);
                 test = s.group(2);
                 forbidden = 0;
                 interesting = 0;
+                samples = new LinkedHashMap<>();
+                forbiddenIds = new java.util.HashSet<>();
                 continue;
             }
             Matcher r = ROW.matcher(line);
             if (test != null && r.matches()) {
-                long samples = Long.parseLong(r.group(2).replace(",", ""));
+                long n = Long.parseLong(r.group(2).replace(",", ""));
+                String id = r.group(1);
+                samples.merge(id, n, Long::sum);
                 if (r.group(4).equals("Forbidden")) {
-                    forbidden += samples;
+                    forbidden += n;
+                    forbiddenIds.add(id);
                 } else if (r.group(4).equals("Interesting")) {
-                    interesting += samples;
+                    interesting += n;
                 }
             }
         }
         if (test != null) {
-            results.put(test, new Result(status, forbidden, interesting));
+            results.put(test, new Result(status, forbidden, interesting, samples, forbiddenIds));
         }
         return results;
     }
 
-    private static int judge(Mode mode, List<String> selected, RunOutput out, Duration took, Path results) {
+    private static int judge(Mode mode, List<String> selected, Map<String, Integer> tooBig, int cpus, RunOutput out,
+                             Duration took, Path results) {
         Map<String, Result> byTest = parse(out.lines());
         boolean noMatch = out.lines().stream().anyMatch(l -> l.contains("No matching tests"));
         List<String> tests = new ArrayList<>();
         List<String> controls = new ArrayList<>();
         List<String> problems = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        // Full mode runs long enough that a missed window or a missing CPU is a failure; quick and
+        // ci runs are short, so there they are warnings.
+        List<String> strictOrWarn = mode == Mode.FULL ? problems : warnings;
         for (String name : selected) {
             Result r = byTest.get(name);
             if (!isControl(name)) {
@@ -359,26 +465,40 @@ public final class StressRunner {
                         ? "  (" + r.forbidden() + " forbidden samples)"
                         : r.status().equals("OK") ? (r.interesting() > 0 ? "  (" + r.interesting() + " interesting samples)" : "")
                         : "  (" + r.status() + ")";
+                Witness w = witness(name);
+                if (w != null && verdict.equals("PASSED")) {
+                    long seen = r.observed(w.value(), false);
+                    if (seen == 0) {
+                        verdict = "NO WINDOW";
+                        note += "  (window not reached: no sample of " + String.join(" | ", w.value()) + ", " + w.what() + ")";
+                        strictOrWarn.add(name + ": window not reached (" + w.what() + ")");
+                    } else {
+                        note += "  (window: " + seen + " samples)";
+                    }
+                }
                 tests.add(String.format("  %-11s %s%s", verdict, name, note));
             } else {
                 NegativeControl c = control(name);
                 boolean twin = !c.lincheckTwin().isEmpty();
+                String own = String.join(" | ", c.outcome());
                 String verdict;
                 String note;
+                long caught = r == null ? 0 : r.observed(c.outcome(), true);
                 if (r == null || r.status().equals("SKIPPED")) {
                     verdict = "NOT RUN";
                     note = "";
                     problems.add(name + ": control not run");
-                } else if (r.status().equals("FAILED")) {
+                } else if (caught > 0) {
                     verdict = "CAUGHT";
-                    note = "  (" + r.forbidden() + " forbidden samples)";
-                } else if (r.status().equals("OK")) {
+                    note = "  (" + caught + " samples of " + own + ")";
+                } else if (r.status().equals("OK") || r.status().equals("FAILED")) {
                     verdict = "NOT CAUGHT";
+                    String other = r.status().equals("FAILED") ? "failed, but not on its own outcome " + own + "; " : "";
                     if (twin) {
-                        note = "  (allowed: caught every run by the Lincheck twin " + c.lincheckTwin() + ")";
+                        note = "  (" + other + "allowed: caught every run by the Lincheck twin " + c.lincheckTwin() + ")";
                     } else {
-                        note = "  (jcstress must catch it)";
-                        problems.add(name + ": control not caught");
+                        note = "  (" + other + "jcstress must catch it on " + own + ")";
+                        problems.add(name + ": control not caught on " + own);
                     }
                 } else {
                     verdict = "ERROR";
@@ -388,6 +508,10 @@ public final class StressRunner {
                 controls.add(String.format("  %-11s %s%s%n              %s", verdict, name, note, c.value()));
             }
         }
+        tooBig.forEach((name, threads) -> {
+            tests.add(String.format("  %-11s %s  (needs %d CPUs, this machine has %d)", "NOT RUN", name, threads, cpus));
+            strictOrWarn.add(name + ": needs " + threads + " CPUs, has " + cpus);
+        });
         if (noMatch || byTest.isEmpty()) {
             problems.add(0, "jcstress ran no test" + (noMatch ? " (\"No matching tests\")" : " (no RUN RESULTS section)"));
         } else if (out.exitCode() != 0 && byTest.values().stream().allMatch(r -> r.status().equals("OK"))) {
@@ -404,6 +528,10 @@ public final class StressRunner {
             controls.forEach(System.out::println);
         }
         System.out.println("Report: " + results.resolve("index.html") + "  (output: " + results.resolve("jcstress-output.txt") + ")");
+        if (!warnings.isEmpty()) {
+            System.out.println("WARNINGS (failures in full mode):");
+            warnings.forEach(w -> System.out.println("  - " + w));
+        }
         if (problems.isEmpty()) {
             System.out.println("RESULT: OK");
             return 0;

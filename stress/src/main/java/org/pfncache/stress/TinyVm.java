@@ -27,8 +27,12 @@ public final class TinyVm {
     }
 
     public static Vm build(InvalidationStrategy strategy) {
-        Vm vm = Vm.builder()
-                .strategy(strategy)
+        return build(Vm.builder().strategy(strategy));
+    }
+
+    /** As {@link #build(InvalidationStrategy)}, from a builder the caller has set up further. */
+    public static Vm build(Vm.Builder builder) {
+        Vm vm = builder
                 .guardPolicy(GuardPolicy.OFF)
                 .physicalPages(PHYSICAL_PAGES)
                 .build();

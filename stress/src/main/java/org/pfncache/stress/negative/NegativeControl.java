@@ -8,7 +8,7 @@ import java.lang.annotation.Target;
 
 /**
  * Marks a jcstress test as a negative control and says who must catch it. The StressRunner reads
- * it: a control without a {@link #lincheckTwin()} must show its FORBIDDEN outcome in jcstress
+ * it: a control without a {@link #lincheckTwin()} must show its own FORBIDDEN {@link #outcome()} in jcstress
  * (quick and full modes, and ci when {@link #ci()}); a control with a twin is caught on every run
  * by that Lincheck test in core, and jcstress catching it too is a bonus.
  */
@@ -18,6 +18,13 @@ import java.lang.annotation.Target;
 public @interface NegativeControl {
     /** What is broken, in one line. */
     String value();
+
+    /**
+     * The FORBIDDEN outcome ids (regular expressions over the whole id, as jcstress matches them)
+     * that are this bug. The control is caught only when one of them was observed: a failure for
+     * another reason (an error, a timeout, some other forbidden outcome) proves nothing about it.
+     */
+    String[] outcome();
 
     /** The Lincheck test (class#method) that catches this bug every time; empty when jcstress must. */
     String lincheckTwin() default "";

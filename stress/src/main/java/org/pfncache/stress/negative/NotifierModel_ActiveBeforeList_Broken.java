@@ -16,7 +16,7 @@ import org.pfncache.lincheck.NotifierModel;
  * and activation's own refresh then finds it valid. The Lincheck twin finds it every time.
  */
 @JCStressTest
-@NegativeControl(value = "activate sets active before adding the cache to gpc_list (R1)",
+@NegativeControl(value = "activate sets active before adding the cache to gpc_list (R1)", outcome = "1",
         lincheckTwin = "org.pfncache.lincheck.NotifierModelLincheckTest#activateActiveBeforeListIsCaught")
 @Description("Control (d): an activate that sets active before listing the cache loses an invalidation.")
 @Outcome(id = "0", expect = Expect.ACCEPTABLE, desc = "no lost invalidation")

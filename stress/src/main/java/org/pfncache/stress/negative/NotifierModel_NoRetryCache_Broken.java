@@ -16,7 +16,7 @@ import org.pfncache.lincheck.NotifierModel;
  * A check-then-act window that 2 cores hit by chance; the Lincheck twin finds it every time.
  */
 @JCStressTest
-@NegativeControl(value = "refresh without mmu_notifier_retry_cache (R5)",
+@NegativeControl(value = "refresh without mmu_notifier_retry_cache (R5)", outcome = "1",
         lincheckTwin = "org.pfncache.lincheck.NotifierModelLincheckTest#refreshWithoutRetryCacheIsCaught")
 @Description("Control (c): a refresh without mmu_notifier_retry_cache publishes a pfn a concurrent migration freed.")
 @Outcome(id = "0", expect = Expect.ACCEPTABLE, desc = "no lost invalidation")

@@ -5,8 +5,8 @@ import org.pfncache.PreemptionModel;
 import org.pfncache.guard.Guard;
 
 /** The guard domain of every primitive under test: PREEMPT_NONE, guard off. */
-final class Primitives {
-    static final Guard GUARD = Guard.create(PreemptionModel.NONE, GuardPolicy.OFF, null);
+public final class Primitives {
+    public static final Guard GUARD = Guard.create(PreemptionModel.NONE, GuardPolicy.OFF, null);
 
     private Primitives() {
     }
