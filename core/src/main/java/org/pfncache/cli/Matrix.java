@@ -47,8 +47,43 @@ final class Matrix {
         return strategies.size() * preemptions.size() * locks.size() * contexts.size();
     }
 
-    /** Runs every cell in table order; with {@code table} non-null, prints each row as it completes. */
+    List<InvalidationStrategy> strategies() {
+        return strategies;
+    }
+
+    List<PreemptionModel> preemptions() {
+        return preemptions;
+    }
+
+    List<LockPair> locks() {
+        return locks;
+    }
+
+    List<InvalidationContext> contexts() {
+        return contexts;
+    }
+
+    ScenarioConfig base() {
+        return base;
+    }
+
+    int rowCount() {
+        return strategies.size() * preemptions.size() * locks.size();
+    }
+
+    /** Runs every cell in table order, printing the table to {@code table} (if non-null) as each row completes. */
     List<ScenarioResult> run(PrintStream table) throws InterruptedException {
+        return run(table, false);
+    }
+
+    /**
+     * Runs every cell in table order. With {@code progress} false, prints the table to
+     * {@code out} (if non-null): a header, then each row as it completes. With {@code progress}
+     * true, prints only one line per completed row, "matrix: row i/n: ..." (what --json puts on stderr).
+     */
+    List<ScenarioResult> run(PrintStream out, boolean progress) throws InterruptedException {
+        PrintStream table = progress ? null : out;
+        int rowIndex = 0;
         if (table != null) {
             table.printf("matrix: %d cells (%d strategies x %d preemption x %d lock configurations x %d contexts),"
                             + " %s per cell, %d vCPUs x %d caches%n%n", cellCount(), strategies.size(),
@@ -75,9 +110,14 @@ final class Matrix {
                         cells.add(r);
                         row.append(' ').append(pad(r.summary()));
                     }
+                    rowIndex++;
                     if (table != null) {
                         table.println(row.toString().stripTrailing());
                         table.flush();
+                    } else if (progress && out != null) {
+                        out.println("matrix: row " + rowIndex + "/" + rowCount() + ": "
+                                + row.toString().replaceAll(" +", " ").strip());
+                        out.flush();
                     }
                 }
             }
@@ -123,10 +163,16 @@ final class Matrix {
     }
 
     static Map<String, Object> toJson(List<ScenarioResult> cells, long elapsedNanos, ScenarioConfig base) {
+        return toJson(cells, elapsedNanos, base, false);
+    }
+
+    /** {@code {"cells": [...], "cellDurationMs": n, "durationMs": n}}; with {@code allSplats} each cell carries its distinct splats. */
+    static Map<String, Object> toJson(List<ScenarioResult> cells, long elapsedNanos, ScenarioConfig base,
+                                      boolean allSplats) {
         Map<String, Object> o = new LinkedHashMap<>();
         List<Object> list = new ArrayList<>(cells.size());
         for (ScenarioResult r : cells) {
-            list.add(r.toJson(false));
+            list.add(r.toJson(allSplats));
         }
         o.put("cells", list);
         o.put("cellDurationMs", base.duration().toMillis());
@@ -134,7 +180,7 @@ final class Matrix {
         return o;
     }
 
-    private static String describe(InvalidationContext c) {
+    static String describe(InvalidationContext c) {
         return switch (c) {
             case MUNMAP -> "munmap one cached page and mmap it again (blockable)";
             case MIGRATE -> "migrate the cached pages round-robin (blockable)";

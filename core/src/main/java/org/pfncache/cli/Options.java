@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * {@link UsageException} naming the subcommand, the option and, where there is one, the value.
  */
 final class Options {
-    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s)");
+    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
     private static final Duration MAX_DURATION = Duration.ofHours(1);
 
     private final String command;
@@ -133,24 +133,41 @@ final class Options {
         return value(name, def, Options::parseDuration);
     }
 
+    /** As {@link #duration(String, Duration)}, at most {@code max}. */
+    Duration duration(String name, Duration def, Duration max) throws UsageException {
+        return value(name, def, v -> parseDuration(v, max));
+    }
+
     private UsageException bad(String name, String value, String why) {
         return new UsageException(command + ": bad value '" + value + "' for --" + name
                 + (why == null ? "" : ": " + why));
     }
 
-    /** "500ms", "2s", "1.5s": a positive amount with a unit, at most an hour. */
+    /** "500ms", "2s", "1.5s", "10m", "1h": a positive amount with a unit, at most an hour. */
     static Duration parseDuration(String s) {
+        return parseDuration(s, MAX_DURATION);
+    }
+
+    /** As {@link #parseDuration(String)}, at most {@code max}. */
+    static Duration parseDuration(String s, Duration max) {
         Matcher m = DURATION.matcher(s.trim());
         if (!m.matches()) {
-            throw new IllegalArgumentException("expected a duration such as 500ms, 2s or 1.5s");
+            throw new IllegalArgumentException("expected a duration such as 500ms, 2s, 1.5s or 10m");
         }
         BigDecimal amount = new BigDecimal(m.group(1));
-        BigDecimal nanos = amount.multiply(BigDecimal.valueOf(m.group(2).equals("ms") ? 1_000_000L : 1_000_000_000L));
+        long unit = switch (m.group(2)) {
+            case "ms" -> 1_000_000L;
+            case "s" -> 1_000_000_000L;
+            case "m" -> 60_000_000_000L;
+            default -> 3_600_000_000_000L;
+        };
+        BigDecimal nanos = amount.multiply(BigDecimal.valueOf(unit));
         if (nanos.signum() <= 0) {
             throw new IllegalArgumentException("a duration must be positive");
         }
-        if (nanos.compareTo(BigDecimal.valueOf(MAX_DURATION.toNanos())) > 0) {
-            throw new IllegalArgumentException("a duration must be at most " + MAX_DURATION.toMinutes() + " minutes");
+        if (nanos.compareTo(BigDecimal.valueOf(max.toNanos())) > 0) {
+            throw new IllegalArgumentException("a duration must be at most " + (max.toMinutes() >= 120
+                    ? max.toHours() + " hours" : max.toMinutes() + " minutes"));
         }
         return Duration.ofNanos(nanos.longValue());
     }

@@ -418,7 +418,7 @@ final class Scenario {
     }
 
     /** The outcome of a task run on its own daemon thread under a time bound. */
-    private record Bounded<T>(T value, Throwable failure, boolean timedOut) {
+    record Bounded<T>(T value, Throwable failure, boolean timedOut) {
         static <T> Bounded<T> call(String threadName, Callable<T> task, Duration bound) throws InterruptedException {
             FutureTask<T> f = new FutureTask<>(task);
             Thread t = daemon(f, threadName);
