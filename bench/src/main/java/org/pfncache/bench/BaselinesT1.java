@@ -4,7 +4,7 @@ import org.openjdk.jmh.annotations.Threads;
 
 /**
  * {@link Baselines} with one thread. Reproduce:
- * {@code java -jar bench/target/benchmarks.jar 'BaselinesT1' -prof gc}
+ * {@code ./pfncache bench quick 'BaselinesT1'}
  */
 @Threads(1)
 public class BaselinesT1 extends Baselines {

@@ -57,7 +57,12 @@ final class Guest implements AutoCloseable {
 
     /** A cache of the Vm's strategy, activated on {@code page} for {@link #LEN} bytes at offset 0. */
     PfnCache cacheOn(int page) {
-        PfnCache c = vm.newCache();
+        return cacheOn(page, vm.defaultStrategy());
+    }
+
+    /** As {@link #cacheOn(int)}, with a cache of {@code strategy} (not necessarily the Vm's default). */
+    PfnCache cacheOn(int page, InvalidationStrategy strategy) {
+        PfnCache c = vm.newCache(strategy);
         c.activate(gpa(page), LEN);
         spacers.add(new byte[SPACER_BYTES]);
         return c;
