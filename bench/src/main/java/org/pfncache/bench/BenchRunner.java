@@ -96,7 +96,8 @@ public final class BenchRunner {
                        3 x 1 s warmup, 5 x 1 s measurement, -prof gc), then everything else, for
                        information (1 fork, 2 x 500 ms warmup, 3 x 500 ms): about 35 minutes
               smoke    every benchmark once (1 fork, no warmup, one 100 ms iteration, C1 only,
-                       -p caches=100), no judgement: what mvn -B verify runs, under 3 minutes
+                       -p caches=100 -p detector=true -p readers=1), no judgement: what
+                       mvn -B verify runs, about 2 minutes
               full     everything with 3 forks, 5 x 1 s warmup, 5 x 1 s measurement: about 2.5 hours
 
             verdicts: MET / MISSED / INCONCLUSIVE from 99.9% confidence intervals (JMH's score error;
@@ -247,7 +248,8 @@ public final class BenchRunner {
         List<String> includes = narrowed ? new ArrayList<>(cmd.getIncludes()) : List.of(all);
         return switch (mode) {
             case SMOKE -> List.of(new Pass("smoke", includes, excludes, 1, 0, TimeValue.milliseconds(100), 1,
-                    TimeValue.milliseconds(100), List.<String[]>of(new String[] {"caches", "100"})));
+                    TimeValue.milliseconds(100), List.of(new String[] {"caches", "100"}, new String[] {"detector", "true"},
+                    new String[] {"readers", "1"})));
             case FULL -> List.of(new Pass("full", includes, excludes, 3, 5, TimeValue.seconds(1), 5, TimeValue.seconds(1),
                     List.of()));
             case QUICK -> {
@@ -368,7 +370,8 @@ public final class BenchRunner {
         String subtitle = mode.label() + " run " + base + " - " + Machine.oneLine(loadAtStart);
         Files.writeString(svg, Chart.svg(results, strategies, subtitle), StandardCharsets.UTF_8);
         if (mode == RunMode.SMOKE) {
-            Files.writeString(json, wrapJson(command, passes, loadAtStart, loadAtFinish, loadAtFinish, null, results,
+            Files.writeString(json, wrapJson(command, passes, loadAtStart, loadAtFinish, loadAtFinish,
+                    "a smoke run judges nothing", results,
                     jmhJson), StandardCharsets.UTF_8);
             System.out.println("JSON: " + json + "\nchart: " + svg);
             System.out.println("smoke: every selected benchmark ran; no targets are judged on a smoke run.");
