@@ -224,7 +224,8 @@ public final class BenchRunner {
             "\\.BaselinesT2\\.rrwl$",
             "\\.ReaderStall\\.",
             "\\.ActivationScaling\\.",
-            "\\.HotPathMemoryChecks\\.");
+            "\\.HotPathMemoryChecks\\.",
+            "\\.ArenaBaseline\\.");
 
     /** One JMH run of a mode: which benchmarks, how long, with which extra parameters. */
     record Pass(String name, List<String> includes, List<String> excludes, int forks, int warmupIterations,
@@ -244,9 +245,12 @@ public final class BenchRunner {
         if (!Guest.hasMemoryChecks()) {
             excludes.add("\\.HotPathMemoryChecks\\.");
         }
+        if (!ArenaBaseline.available()) {
+            excludes.add("\\.ArenaBaseline\\.");
+        }
         boolean narrowed = !cmd.getIncludes().isEmpty();
         List<String> includes = narrowed ? new ArrayList<>(cmd.getIncludes()) : List.of(all);
-        return switch (mode) {
+        List<Pass> passes = switch (mode) {
             case SMOKE -> List.of(new Pass("smoke", includes, excludes, 1, 0, TimeValue.milliseconds(100), 1,
                     TimeValue.milliseconds(100), List.of(new String[] {"caches", "100"}, new String[] {"detector", "true"},
                     new String[] {"readers", "1"})));
@@ -264,6 +268,12 @@ public final class BenchRunner {
                         TimeValue.milliseconds(500), List.<String[]>of(new String[] {"detector", "true"})));
             }
         };
+        // The user's JMH options win over the pass's, and the pass says what actually ran.
+        return passes.stream().map(p -> new Pass(p.name(), p.includes(), p.excludes(),
+                cmd.getForkCount().orElse(p.forks()), cmd.getWarmupIterations().orElse(p.warmupIterations()),
+                cmd.getWarmupTime().orElse(p.warmupTime()), cmd.getMeasurementIterations().orElse(p.iterations()),
+                cmd.getMeasurementTime().orElse(p.iterationTime()),
+                p.params().stream().filter(kv -> !cmd.getParameter(kv[0]).hasValue()).toList())).toList();
     }
 
     static int run(Invocation inv, CommandLineOptions cmd, String[] args) throws IOException, RunnerException {

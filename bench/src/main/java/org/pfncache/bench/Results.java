@@ -101,7 +101,9 @@ final class Results {
         Result<?> p = r.getPrimaryResult();
         double k = nanosPer(p.getScoreUnit());
         double[] ci = p.getStatistics().getConfidenceIntervalAt(CONFIDENCE);
-        return new Interval(p.getScore() * k, ci[0] * k, ci[1] * k, forks(r), iterations(r), iterationNanos(r));
+        // A time cannot be negative: a wide interval is cut at 0.
+        return new Interval(p.getScore() * k, Math.max(0, ci[0] * k), ci[1] * k, forks(r), iterations(r),
+                iterationNanos(r));
     }
 
     /**
@@ -123,7 +125,8 @@ final class Results {
         }
         double[] ci = perIteration.getN() < 2 ? new double[] {Double.NaN, Double.NaN}
                 : perIteration.getConfidenceIntervalAt(CONFIDENCE);
-        return new Interval(perIteration.getMean(), ci[0], ci[1], forks(r), iterations(r), iterationNanos(r));
+        return new Interval(perIteration.getMean(), Math.max(0, ci[0]), ci[1], forks(r), iterations(r),
+                iterationNanos(r));
     }
 
     /** A secondary result (e.g. {@link #ALLOC_NORM}) with its 99.9% interval, in its own unit. */
@@ -135,7 +138,7 @@ final class Results {
         }
         double[] ci = s.getStatistics().getN() < 2 ? new double[] {Double.NaN, Double.NaN}
                 : s.getStatistics().getConfidenceIntervalAt(CONFIDENCE);
-        return new Interval(s.getScore(), ci[0], ci[1], forks(r), iterations(r), iterationNanos(r));
+        return new Interval(s.getScore(), Math.max(0, ci[0]), ci[1], forks(r), iterations(r), iterationNanos(r));
     }
 
     static int forks(RunResult r) {

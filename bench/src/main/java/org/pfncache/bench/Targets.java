@@ -95,9 +95,15 @@ final class Targets {
                     results.interval("BaselinesT1.plain", "detector=true"), 3.0,
                     "HotPathT1.enterCheckRead srcu", "BaselinesT1.plain");
         }
-        lines.add(new Line("SRCU section <= 1.5x a shared-Arena read (JDK 22+ target)", "-", "-", "N/A",
-                jdk >= 0 && jdk < 22 ? "not run on JDK " + jdk + ": a 22+ target"
-                        : "no shared-Arena baseline yet (it needs a source set compiled for 22+)"));
+        if (jdk >= 0 && jdk < 22) {
+            lines.add(new Line("SRCU section <= 1.5x a shared-Arena read (JDK 22+ target)", "-", "-", "N/A",
+                    "not run on JDK " + jdk + ": a 22+ target (./pfncache bench --jdk PATH)"));
+        } else {
+            ratio("SRCU section <= 1.5x a shared-Arena read (JDK 22+ target)",
+                    results.interval("HotPathT1.enterCheckRead", "strategy=srcu"),
+                    results.interval("ArenaBaseline.sharedArena"), 1.5,
+                    "HotPathT1.enterCheckRead srcu", "ArenaBaseline.sharedArena");
+        }
         ratio("RWLOCK section <= 1.2x fenced per-thread epoch reader, 1 thread",
                 results.interval("HotPathT1.enterCheckRead", "strategy=rwlock"),
                 results.interval(fenced, "detector=true"), 1.2, "HotPathT1.enterCheckRead rwlock", fenced);
