@@ -28,7 +28,7 @@ import org.pfncache.InvalidationStrategy;
 
 /**
  * Runs the benchmarks in-process through JMH's {@link Runner} and turns the run into the files a
- * reader needs: the JMH JSON, an SVG chart, and the ratio table against the targets.
+ * reader needs: the run's JSON, an SVG chart, and the verdict table against the targets.
  *
  * <pre>
  * java -cp bench/target/benchmarks.jar org.pfncache.bench.BenchRunner [quick|full|smoke] [--record] [JMH options]
@@ -36,34 +36,42 @@ import org.pfncache.InvalidationStrategy;
  * </pre>
  * <ul>
  * <li>{@code smoke}: every benchmark once, to prove they run: 1 fork, no warmup, one 100 ms
- *     iteration, fail on error. No profiler, no ratio judgement. Used by the bench module's
- *     {@code verify} phase.</li>
- * <li>{@code quick} (the default): the whole suite in about 11 minutes on 2 cores: 1 fork,
- *     2 x 500 ms warmup, 3 x 500 ms measurement, the gc profiler on.</li>
- * <li>{@code full}: 3 forks, 5 x 1 s warmup, 5 x 1 s measurement, the gc profiler on (about
- *     90 minutes on 2 cores).</li>
+ *     iteration, C1 only, one value of {@code caches}, {@code detector} and {@code readers}, fail
+ *     on error. No profiler, no judgement. Used by the bench module's {@code verify} phase; about
+ *     2 minutes on 2 cores.</li>
+ * <li>{@code quick} (the default): two passes. The benchmarks that decide a target
+ *     ({@link #TARGET_BENCHMARKS}) with 3 forks, 3 x 1 s warmup and 5 x 1 s measurement, then
+ *     everything else, for information, with 1 fork, 2 x 500 ms warmup, 3 x 500 ms; the gc profiler
+ *     on. A benchmark regex makes it one pass, with the target settings.</li>
+ * <li>{@code full}: everything with 3 forks, 5 x 1 s warmup, 5 x 1 s measurement, the gc profiler on.</li>
  * </ul>
  * Any other first word is a usage error (exit 2), as is an unknown option; {@code --help},
  * {@code -h} and {@code help} print the usage and exit 0 without running anything. JMH options
- * after the mode override the mode's defaults (e.g. {@code -f 2}, {@code -prof stack}, a benchmark
- * regex such as {@code 'HotPathT1|BaselinesT1'}). Unless {@code -p strategy=...} is given, the
- * {@code strategy} parameter is every strategy {@link InvalidationStrategy#builtIns()} lists, so a
- * new built-in is benchmarked without touching this module.
+ * after the mode override the passes' settings (e.g. {@code -f 2}, {@code -prof stack}, a
+ * benchmark regex such as {@code 'HotPathT1|BaselinesT1'}). Unless {@code -p strategy=...} is
+ * given, the {@code strategy} parameter is every strategy {@link InvalidationStrategy#builtIns()}
+ * lists, so a new built-in is benchmarked without touching this module. Benchmarks that cannot run
+ * here are left out: {@link ArenaBaseline} below JDK 22, {@link HotPathMemoryChecks} when the core
+ * has no {@code Vm.Builder.memoryChecks}.
  *
- * <p>Files: a plain run (mode only) writes {@code <results>/<yyyyMMdd-HHmmss>-<mode>.json} (JMH
- * JSON), {@code .svg} (chart) and {@code .md} (ratio table); quick and full runs also copy them to
- * {@code latest.json}, {@code latest.svg} and {@code latest.md}. A run with any JMH option (a
- * narrowed selection, {@code -p}, other forks or profilers) is not the suite's figure: it writes
- * {@code <results>/run-<yyyyMMdd-HHmmss>-<mode>.*} and leaves {@code latest.*} alone.
- * {@code <results>} is {@code -Dbench.results=DIR} if set, else {@code bench/results} next to the
- * {@code bench/target} the jar was built in.
+ * <p>Verdicts ({@link Targets}): from 99.9% confidence intervals, never point estimates; every
+ * line is INCONCLUSIVE, with the reason, when its figures come from fewer than 3 forks x 5 x 1 s
+ * or when the 1-minute load average exceeds 0.5 x CPUs ({@code -Dbench.loadFactor}) at start or
+ * at end (the runner waits up to {@code -Dbench.settleSeconds}, 120 s, for the load its own forks
+ * left to decay before reading the end).
+ *
+ * <p>Files: a plain run (mode only) writes {@code <results>/<yyyyMMdd-HHmmss>-<mode>.json} (the
+ * run's JSON: command, commit, CPUs, CPU model, the runner's and the forks' JDK, load averages at
+ * start and end, passes, verdict policy, and JMH's JSON of every pass under {@code "jmh"}),
+ * {@code .svg} (chart) and {@code .md} (verdict table); quick and full runs also copy them to
+ * {@code latest.*}. A run with any JMH option writes {@code <results>/run-<stamp>-<mode>.*} and
+ * leaves {@code latest.*} alone. {@code <results>} is {@code -Dbench.results=DIR} if set, else
+ * {@code bench/results} next to the {@code bench/target} the jar was built in.
  *
  * <p>{@code --record} (plain quick or full runs only) also writes the committed copy
  * {@code docs/results/bench-<mode>.md} and {@code .json} in the repository the jar was built in
  * ({@code -Dbench.record.dir=DIR} to put them elsewhere), headed by the command that made them
- * ({@code -Dbench.command}, which the launcher sets), the commit, the JDK, the CPU model and count
- * and the load averages. The JSON is {@code {"command", "recorded", "commit", "machine", "jmh"}}
- * with JMH's own JSON array under {@code "jmh"}.
+ * ({@code -Dbench.command}, which the launcher sets) and the commit.
  */
 public final class BenchRunner {
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
