@@ -102,11 +102,11 @@ public final class BenchRunner {
             modes (times measured on 2 idle cores):
               quick    the default. Two passes: the benchmarks that decide a target (3 forks,
                        3 x 1 s warmup, 5 x 1 s measurement, -prof gc), then everything else, for
-                       information (1 fork, 2 x 500 ms warmup, 3 x 500 ms): about 35 minutes
+                       information (1 fork, 2 x 500 ms warmup, 3 x 500 ms): about 30 minutes
               smoke    every benchmark once (1 fork, no warmup, one 100 ms iteration, C1 only,
                        -p caches=100 -p detector=true -p readers=1), no judgement: what
                        mvn -B verify runs, about 2 minutes
-              full     everything with 3 forks, 5 x 1 s warmup, 5 x 1 s measurement: about 2.5 hours
+              full     everything with 3 forks, 5 x 1 s warmup, 5 x 1 s measurement: about 1.5 hours
 
             verdicts: MET / MISSED / INCONCLUSIVE from 99.9% confidence intervals (JMH's score error;
             percentiles from the per-iteration data): MET when the interval of the ratio lies within the
