@@ -112,8 +112,8 @@ public final class BenchRunner {
             percentiles from the per-iteration data): MET when the interval of the ratio lies within the
             target, MISSED when it lies wholly outside, INCONCLUSIVE otherwise, or for every line when the
             figures come from fewer than 3 forks x 5 x 1 s or when the 1-minute load average exceeds
-            0.5 x CPUs at start or end (./pfncache bench -Dbench.loadFactor=F ... changes 0.5; at the end the runner waits
-            up to -Dbench.settleSeconds=120 for this run's own load to decay).
+            0.5 x CPUs at start or end. At the end the runner waits up to 120 s for its own forks' load
+            to decay. ./pfncache bench -Dbench.loadFactor=F -Dbench.settleSeconds=S ... change both.
 
             files, in bench/results/ (-Dbench.results=DIR elsewhere):
               <stamp>-<mode>.json/.svg/.md    the run's JSON (machine, JDKs, load averages, passes,
