@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.concurrent.locks.StampedLock;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -13,6 +14,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -22,62 +24,72 @@ import org.openjdk.jmh.infra.ThreadParams;
 import org.pfncache.GuardPolicy;
 import org.pfncache.InvalidationStrategy;
 import org.pfncache.Khva;
+import org.pfncache.Memslots;
 import org.pfncache.PfnCache;
 import org.pfncache.host.KernelMapping;
+import org.pfncache.sync.Srcu;
 
 /**
- * In-run baselines for {@link HotPath}: the same unit of work — check a published descriptor
- * (valid, offset fits 8 bytes) and read 8 bytes of a 4 KiB page — under the synchronisation of
- * well-known JDK and textbook read sides. Run in the same JMH run as HotPath, the ratios between
- * them are what the targets (see {@link BenchRunner}) are stated in.
+ * In-run baselines for {@link HotPath}: <em>the same work as a section</em> under other
+ * synchronisation. Every baseline runs the same body and only the synchronisation around it
+ * differs:
+ * <ol>
+ * <li>load a {@link Desc}, a CacheState-shaped immutable descriptor (active, valid, gpa, uhva,
+ *     memslot generation, pfn, offset, mapping) published by one reference;</li>
+ * <li>R3, PfnCache's check: active, valid, gpa-based so its generation must equal the live
+ *     {@code vm.memslots().generation()} (the real Memslots, the same volatile load check()
+ *     makes), and offset + 8 fits the page;</li>
+ * <li>an 8-byte read through a {@link Mapping}: a replica of the simulated host's
+ *     {@link KernelMapping} — bounds check, then (with {@code detector=true}) the
+ *     use-after-free detector's opaque "unmapped" load and opaque allocation-id compare — and a
+ *     little-endian long view of the page.</li>
+ * </ol>
  *
- * <p><b>Measures</b>, in ns per read; at two threads every structure is shared by both threads
- * (read-only data, one lock), except the per-thread epoch slots:
+ * <p><b>Measures</b>, in ns per read (parameter {@code detector}: the replica's allocation-id
+ * detector on or off; at two threads every structure is shared by both threads, except the
+ * per-thread epoch and SRCU slots):
  * <ul>
- * <li>{@code plain}: plain, unsynchronised fields; a {@code byte[]} page read with a plain
- *     little-endian view. The floor.</li>
- * <li>{@code volatileSnapshot}: one volatile load of an immutable descriptor.</li>
+ * <li>{@code plain}: the descriptor in a plain field. The floor.</li>
+ * <li>{@code volatileDesc}: one volatile load of the descriptor (PfnCache's own publication).</li>
  * <li>{@code stampedOptimistic}: {@link StampedLock#tryOptimisticRead()} / {@code validate}
- *     around plain loads (a seqlock); falls back to the read lock if validation fails (never,
- *     since nothing writes).</li>
- * <li>{@code stampedReadLock}, {@code rrwlReadLock}: {@link StampedLock#readLock()} and
- *     {@link ReentrantReadWriteLock} read lock (two atomic read-modify-writes on a shared word,
- *     plus, for RRWL, its per-thread hold count).</li>
- * <li>{@code fencedEpoch}: a bare per-thread epoch reader: its own padded slot, incremented
- *     (odd: inside) with a full fence on entry, a release store (even: outside) on exit; the
- *     descriptor through a volatile load. The physical price SRCU's reader pays.</li>
- * <li>{@code plainMapped}: {@code plain}, but the 8 bytes are read through the simulated host's
- *     {@link KernelMapping} (its KASAN-like allocation check: two opaque loads and a compare).
- *     The difference to {@code plain} is what the simulation adds to every PfnCache read.</li>
- * <li>{@code khvaRead}: {@code Khva.getLong(0)} on the khva of a checked cache, outside any
- *     section: the cost of the API's Khva layer plus the simulated memory's check (see
- *     {@link HotPathParts} for the other layers).</li>
- * <li>{@code rawRwlock}, {@code rawSrcu}, {@code rawSeqcount}: each strategy's read protocol as
- *     bare VarHandle code with no guard, no Section object and no Khva layer, over a descriptor
- *     with the fields PfnCache's check() reads (active, valid, gpa, memslot generation compared
- *     with the live one, offset) and a KernelMapping read. They mirror core's read sides as of
- *     this writing — RWLOCK: the reader-biased fast path (CAS of a visible-readers slot, volatile
- *     re-read of the bias, release store on exit); SRCU: an owned per-thread slot (owner check,
- *     plain increment, full fence; release store on exit); SEQCOUNT: that SRCU section around
- *     read_seqcount_begin/retry — and must follow them when a strategy's protocol changes.
- *     "Guard OFF indistinguishable from no guard" is judged as {@code HotPath(guard=OFF) / raw*}:
- *     an upper bound on the guard's cost, since the ratio also contains the Section and Khva
- *     layers.</li>
+ *     around the plain body (a seqlock), read-lock fallback (never taken: nothing writes).</li>
+ * <li>{@code stampedRead}, {@code rrwl}: {@link StampedLock#readLock()} and
+ *     {@link ReentrantReadWriteLock}'s read lock around the plain body.</li>
+ * <li>{@code fencedEpoch}: a bare per-thread epoch reader: its own padded slot, incremented with a
+ *     full fence on entry and a release store on exit, the descriptor through a volatile load.
+ *     The physical price an SRCU reader pays.</li>
+ * <li>{@code srcu}: the exported {@link Srcu#readLock()} / {@link Srcu#readUnlock(int)} around the
+ *     plain body.</li>
+ * <li>{@code kernelMapping}: {@code plain}, but through the real {@link KernelMapping} instead of
+ *     the replica (checks that the replica costs what the original costs; the original always has
+ *     its detector, so compare with {@code plain} at {@code detector=true}).</li>
+ * <li>{@code khvaRead}: {@code Khva.getLong(0)} of a checked cache, outside any section: the API's
+ *     Khva layer over the real mapping.</li>
+ * <li>{@code rawRwlock}, {@code rawSrcu}, {@code rawSeqcount}: each built-in strategy's read
+ *     protocol as bare VarHandle code (no guard, no Section object, no Khva layer) around the same
+ *     body. They mirror core's read sides as of this writing and must follow them when a
+ *     protocol changes; {@code HotPath / raw*} bounds what the guard (OFF) and the API layers
+ *     cost.</li>
  * </ul>
  *
- * <p><b>Avoids</b>: dead-code elimination (every read returns its value to JMH); constant
- * folding and hoisting (all inputs are {@code @State} fields, re-read per call behind JMH's
- * volatile loop check); false sharing (epoch and raw-SRCU slots are 128 bytes apart, as are the
- * visible-reader slots; the lock and sequence words live in their own objects, apart from the
- * descriptors the readers load).
+ * <p><b>Avoids</b>: dead-code elimination (every read returns its value to JMH); constant folding
+ * and hoisting (all inputs are {@code @State} fields, re-read per call behind JMH's loop check;
+ * the generation is the live Memslots' volatile field); baselines doing less than the section (the
+ * same R3 check, the same generation load, the same detector, the same byte-array view); false
+ * sharing (epoch and SRCU slots 128 bytes apart; lock and sequence words in their own objects).
+ * Nothing writes during a run, so every optimistic read validates.
  *
- * <p><b>Reproduce</b> (after building): {@code java -jar bench/target/benchmarks.jar 'Baselines' -f 1 -wi 3 -w 1s -i 5 -r 1s -prof gc}
+ * <p><b>Reproduce</b> (from the repository root):
+ * <pre>
+ * ./pfncache bench quick 'Baselines' -f 3 -wi 3 -w 1s -i 5 -r 1s
+ * ./pfncache bench smoke 'BaselinesT1.fencedEpoch' -p detector=true     # mechanics only
+ * </pre>
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(value = 3, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 public abstract class Baselines {
     static final VarHandle PAGE_LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(long[].class);
@@ -87,33 +99,87 @@ public abstract class Baselines {
     private static final int LEN = Guest.LEN;
     private static final int PAGE = Guest.PAGE;
 
-    /** The immutable descriptor of the floor baselines. */
-    static final class Snapshot {
-        final boolean valid;
-        final int offset;
-        final byte[] page;
+    /** The replica's physical memory: the allocation id of every page, as PhysicalMemory keeps them. */
+    static final class Memory {
+        static final VarHandle IDS = MethodHandles.arrayElementVarHandle(long[].class);
+        final long[] ids;
+        final LongAdder stale = new LongAdder();
 
-        Snapshot(boolean valid, int offset, byte[] page) {
-            this.valid = valid;
-            this.offset = offset;
-            this.page = page;
+        Memory(int pages) {
+            ids = new long[pages];
+        }
+
+        boolean isCurrent(int pfn, long allocId) {
+            return (long) IDS.getOpaque(ids, pfn) == allocId;
         }
     }
 
-    /** What PfnCache's check() reads, for the raw protocol replicas. */
-    static final class RawState {
+    /**
+     * A replica of {@link KernelMapping}'s read: bounds check, then (detector on) the opaque
+     * "unmapped" test and the opaque allocation-id compare, counting a stale access; then the
+     * little-endian view of the page. With the detector off only the bounds check remains.
+     */
+    static final class Mapping {
+        private static final VarHandle UNMAPPED;
+
+        static {
+            try {
+                UNMAPPED = MethodHandles.lookup().findVarHandle(Mapping.class, "unmapped", boolean.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private final Memory memory;
+        private final int pfn;
+        private final byte[] page;
+        private final long allocId;
+        private final boolean detector;
+        @SuppressWarnings("unused") // accessed through UNMAPPED
+        private volatile boolean unmapped;
+
+        Mapping(Memory memory, int pfn, byte[] page, long allocId, boolean detector) {
+            this.memory = memory;
+            this.pfn = pfn;
+            this.page = page;
+            this.allocId = allocId;
+            this.detector = detector;
+        }
+
+        long getLong(int offset) {
+            if (offset < 0 || offset > PAGE - Long.BYTES) {
+                throw new IndexOutOfBoundsException("offset " + offset);
+            }
+            if (detector) {
+                if ((boolean) UNMAPPED.getOpaque(this)) {
+                    throw new IllegalStateException("access after kunmap");
+                }
+                if (!memory.isCurrent(pfn, allocId)) {
+                    memory.stale.increment();
+                }
+            }
+            return (long) PAGE_LONGS.get(page, offset);
+        }
+    }
+
+    /** CacheState's fields, immutable, published by one reference. */
+    static final class Desc {
         final boolean active;
         final boolean valid;
         final long gpa;
+        final long uhva;
         final long generation;
+        final long pfn;
         final int offset;
-        final KernelMapping mapping;
+        final Mapping mapping;
 
-        RawState(boolean active, boolean valid, long gpa, long generation, int offset, KernelMapping mapping) {
+        Desc(boolean active, boolean valid, long gpa, long uhva, long generation, long pfn, int offset, Mapping mapping) {
             this.active = active;
             this.valid = valid;
             this.gpa = gpa;
+            this.uhva = uhva;
             this.generation = generation;
+            this.pfn = pfn;
             this.offset = offset;
             this.mapping = mapping;
         }
@@ -166,53 +232,59 @@ public abstract class Baselines {
 
     @State(Scope.Benchmark)
     public static class Data {
-        private static final VarHandle RAW;
         private static final VarHandle ACTIVE_IDX;
 
         static {
             try {
-                MethodHandles.Lookup l = MethodHandles.lookup();
-                RAW = l.findVarHandle(Data.class, "raw", RawState.class);
-                ACTIVE_IDX = l.findVarHandle(Data.class, "activeIdx", int.class);
+                ACTIVE_IDX = MethodHandles.lookup().findVarHandle(Data.class, "activeIdx", int.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
         }
 
-        boolean valid;
-        int offset;
-        byte[] page;
-        volatile Snapshot snapshot;
+        /** Whether the replica mapping runs the simulated memory's use-after-free detector. */
+        @Param({"true", "false"})
+        public boolean detector;
+
+        /** The descriptor, plain field (plain, StampedLock, RRWL and Srcu baselines read this one). */
+        Desc plainDesc;
+        /** The same descriptor, volatile (volatileDesc and fencedEpoch). */
+        volatile Desc volatileDesc;
+        Memslots memslots;
         StampedLock stamped;
         ReentrantReadWriteLock.ReadLock rrwlRead;
         long[] epochs;
+        Srcu srcu;
 
         Guest guest;
-        KernelMapping mapping;
-        @SuppressWarnings("unused") // accessed through RAW
-        private volatile RawState raw;
+        KernelMapping kernelMapping;
+        Khva khva;
         @SuppressWarnings("unused") // accessed through ACTIVE_IDX
         private volatile int activeIdx;
         BiasedLock biasedLock;
         Sequence sequence;
         long[] srcuCounters;
         Thread[] srcuOwners;
-        Khva khva;
 
         @Setup(Level.Trial)
         public void setUp() {
-            page = new byte[PAGE];
+            guest = new Guest(InvalidationStrategy.rwlock(), GuardPolicy.OFF, 1, 64);
+            memslots = guest.vm.memslots();
+            long pfn = guest.vm.mm().pfn(Guest.hva(0));
+            byte[] page = new byte[PAGE];
             PAGE_LONGS.set(page, 0, Guest.signature(0));
-            valid = true;
-            offset = 0;
-            snapshot = new Snapshot(true, 0, page);
+            Memory memory = new Memory(64);
+            memory.ids[(int) pfn] = 7;
+            Mapping mapping = new Mapping(memory, (int) pfn, page, 7, detector);
+            Desc desc = new Desc(true, true, Guest.gpa(0), Guest.hva(0), memslots.generation(), pfn, 0, mapping);
+            plainDesc = desc;
+            volatileDesc = desc;
             stamped = new StampedLock();
             rrwlRead = new ReentrantReadWriteLock().readLock();
             epochs = new long[(MAX_THREADS + 1) * STRIDE];
+            srcu = new Srcu("bench-baseline");
 
-            guest = new Guest(InvalidationStrategy.rwlock(), GuardPolicy.OFF, 1, 64);
-            mapping = guest.vm.memory().kmap(guest.vm.mm().pfn(Guest.hva(0)));
-            RAW.setRelease(this, new RawState(true, true, Guest.gpa(0), guest.vm.memslots().generation(), 0, mapping));
+            kernelMapping = guest.vm.memory().kmap(pfn);
             biasedLock = new BiasedLock();
             sequence = new Sequence();
             srcuCounters = new long[(MAX_THREADS + 1) * STRIDE];
@@ -224,16 +296,16 @@ public abstract class Baselines {
                 }
                 khva = s.khva();
             }
+            if (body(desc, memslots) != Guest.signature(0) || kernelMapping.getLong(0) != Guest.signature(0)) {
+                throw new IllegalStateException("the baseline does not read the page's signature");
+            }
         }
 
         @TearDown(Level.Trial)
         public void tearDown() {
-            guest.vm.memory().kunmap(mapping);
+            srcu.close();
+            guest.vm.memory().kunmap(kernelMapping);
             guest.close();
-        }
-
-        RawState lvRaw() {
-            return (RawState) RAW.getAcquire(this);
         }
 
         int lvActiveIdx() {
@@ -258,60 +330,55 @@ public abstract class Baselines {
         }
     }
 
-    private static long readPlain(boolean valid, int offset, byte[] page) {
-        return valid && LEN <= PAGE - offset ? (long) PAGE_LONGS.get(page, offset) : -1;
-    }
-
-    /** PfnCache's check (R3) on the replica descriptor, then the mapped read. */
-    private static long readRaw(RawState s, Data d) {
-        return s.valid && s.active && (s.gpa == -1 || s.generation == d.guest.vm.memslots().generation())
+    /** R3 on the descriptor (PfnCache.check's expression), then the 8-byte read. -1: check failed. */
+    static long body(Desc s, Memslots memslots) {
+        return s.valid && s.active && (s.gpa == PfnCache.INVALID_GPA || s.generation == memslots.generation())
                 && LEN <= PAGE - s.offset ? s.mapping.getLong(s.offset) : -1;
     }
 
     @Benchmark
     public long plain(Data d) {
-        return readPlain(d.valid, d.offset, d.page);
+        return body(d.plainDesc, d.memslots);
     }
 
     @Benchmark
-    public long volatileSnapshot(Data d) {
-        Snapshot s = d.snapshot;
-        return readPlain(s.valid, s.offset, s.page);
+    public long volatileDesc(Data d) {
+        return body(d.volatileDesc, d.memslots);
     }
 
     @Benchmark
     public long stampedOptimistic(Data d) {
         StampedLock lock = d.stamped;
         long stamp = lock.tryOptimisticRead();
-        long v = readPlain(d.valid, d.offset, d.page);
+        long v = body(d.plainDesc, d.memslots);
         if (lock.validate(stamp)) {
             return v;
         }
         stamp = lock.readLock();
         try {
-            return readPlain(d.valid, d.offset, d.page);
+            return body(d.plainDesc, d.memslots);
         } finally {
             lock.unlockRead(stamp);
         }
     }
 
     @Benchmark
-    public long stampedReadLock(Data d) {
+    public long stampedRead(Data d) {
         StampedLock lock = d.stamped;
         long stamp = lock.readLock();
         try {
-            return readPlain(d.valid, d.offset, d.page);
+            return body(d.plainDesc, d.memslots);
         } finally {
             lock.unlockRead(stamp);
         }
     }
 
     @Benchmark
-    public long rrwlReadLock(Data d) {
+    public long rrwl(Data d) {
         ReentrantReadWriteLock.ReadLock lock = d.rrwlRead;
         lock.lock();
         try {
-            return readPlain(d.valid, d.offset, d.page);
+            return body(d.plainDesc, d.memslots);
         } finally {
             lock.unlock();
         }
@@ -326,18 +393,29 @@ public abstract class Baselines {
         // Entry: the slot store must be visible before the descriptor is read (StoreLoad), as a
         // grace-period scan that misses the slot relies on the reader seeing the writer's store.
         VarHandle.fullFence();
-        Snapshot s = d.snapshot;
-        long v = readPlain(s.valid, s.offset, s.page);
+        long v = body(d.volatileDesc, d.memslots);
         // Exit: release, so the section's loads complete before the slot says "outside".
         SLOTS.setRelease(epochs, i, e + 2);
         return v;
     }
 
     @Benchmark
-    public long plainMapped(Data d) {
-        KernelMapping m = d.mapping;
-        int off = d.offset;
-        return d.valid && LEN <= PAGE - off ? m.getLong(off) : -1;
+    public long srcu(Data d) {
+        Srcu srcu = d.srcu;
+        int token = srcu.readLock();
+        try {
+            return body(d.plainDesc, d.memslots);
+        } finally {
+            srcu.readUnlock(token);
+        }
+    }
+
+    @Benchmark
+    public long kernelMapping(Data d) {
+        Desc s = d.plainDesc;
+        KernelMapping m = d.kernelMapping;
+        return s.valid && s.active && (s.gpa == PfnCache.INVALID_GPA || s.generation == d.memslots.generation())
+                && LEN <= PAGE - s.offset ? m.getLong(s.offset) : -1;
     }
 
     @Benchmark
@@ -354,7 +432,7 @@ public abstract class Baselines {
         // full fence, pairing with a writer's fence before its scan), then the bias re-read.
         if ((boolean) BiasedLock.RBIAS.getOpaque(lock) && BiasedLock.SLOT.compareAndSet(table, slot, null, lock)
                 && (boolean) BiasedLock.RBIAS.getVolatile(lock)) {
-            long v = readRaw(d.lvRaw(), d);
+            long v = body(d.volatileDesc, d.memslots);
             BiasedLock.SLOT.setRelease(table, slot, null);
             return v;
         }
@@ -384,7 +462,7 @@ public abstract class Baselines {
     @Benchmark
     public long rawSrcu(Data d, Slot slot) {
         int at = srcuEnter(d, slot);
-        long v = readRaw(d.lvRaw(), d);
+        long v = body(d.volatileDesc, d.memslots);
         srcuExit(d, at);
         return v;
     }
@@ -400,7 +478,7 @@ public abstract class Baselines {
                     Thread.onSpinWait();
                     continue;
                 }
-                long v = readRaw(d.lvRaw(), d);
+                long v = body(d.volatileDesc, d.memslots);
                 // read_seqcount_retry: the section's loads before the re-read.
                 VarHandle.loadLoadFence();
                 if ((int) Sequence.SEQ.getOpaque(q) == start) {

@@ -28,13 +28,40 @@ final class Guest implements AutoCloseable {
     private final List<Object> spacers = new ArrayList<>();
 
     Guest(InvalidationStrategy strategy, GuardPolicy policy, int pages, int physicalPages) {
-        this.vm = Vm.builder().strategy(strategy).preemption(PreemptionModel.NONE).guardPolicy(policy)
-                .physicalPages(physicalPages).build();
+        this(strategy, policy, pages, physicalPages, null);
+    }
+
+    /**
+     * As above; {@code memoryChecks} non-null calls {@code Vm.Builder.memoryChecks(boolean)}, which
+     * may not exist in the core this is built against ({@link #hasMemoryChecks()}): it is looked up
+     * reflectively so that the module compiles either way.
+     */
+    Guest(InvalidationStrategy strategy, GuardPolicy policy, int pages, int physicalPages, Boolean memoryChecks) {
+        Vm.Builder b = Vm.builder().strategy(strategy).preemption(PreemptionModel.NONE).guardPolicy(policy)
+                .physicalPages(physicalPages);
+        if (memoryChecks != null) {
+            try {
+                Vm.Builder.class.getMethod("memoryChecks", boolean.class).invoke(b, memoryChecks);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("Vm.Builder.memoryChecks(boolean) is not available", e);
+            }
+        }
+        this.vm = b.build();
         this.pages = pages;
         vm.mm().mmap(HVA, (long) pages * PAGE);
         vm.memslots().set(0, 0, pages, HVA);
         for (int i = 0; i < pages; i++) {
             writeSignature(i);
+        }
+    }
+
+    /** Whether the core has {@code Vm.Builder.memoryChecks(boolean)}. */
+    static boolean hasMemoryChecks() {
+        try {
+            Vm.Builder.class.getMethod("memoryChecks", boolean.class);
+            return true;
+        } catch (NoSuchMethodException e) {
+            return false;
         }
     }
 
@@ -57,7 +84,12 @@ final class Guest implements AutoCloseable {
 
     /** A cache of the Vm's strategy, activated on {@code page} for {@link #LEN} bytes at offset 0. */
     PfnCache cacheOn(int page) {
-        PfnCache c = vm.newCache();
+        return cacheOn(page, vm.defaultStrategy());
+    }
+
+    /** As {@link #cacheOn(int)}, with a cache of {@code strategy} (not necessarily the Vm's default). */
+    PfnCache cacheOn(int page, InvalidationStrategy strategy) {
+        PfnCache c = vm.newCache(strategy);
         c.activate(gpa(page), LEN);
         spacers.add(new byte[SPACER_BYTES]);
         return c;

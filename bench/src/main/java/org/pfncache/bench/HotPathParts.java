@@ -24,12 +24,15 @@ import org.pfncache.PfnCache;
  * gap to a baseline can be attributed without a disassembler: {@code enterClose} is the read
  * section alone (the strategy's protocol plus the Section object), {@code enterCheckClose} adds
  * check(8); the 8-byte read through the Khva is {@code Baselines.khvaRead}. One thread, guard OFF.
+ * Information only.
+ *
+ * <p><b>Measures</b>: ns per {@code enterClose} and per {@code enterCheckClose}, per strategy.
  *
  * <p><b>Avoids</b>: dead-code elimination ({@code enterCheckClose} returns check's answer; the
  * section's entry and exit write shared memory, which the JIT must keep); constant folding (the
  * cache is a {@code @State} field).
  *
- * <p><b>Reproduce</b> (after building): {@code java -jar bench/target/benchmarks.jar 'HotPathParts|HotPathT1.enterCheckRead|BaselinesT1.khvaRead' -p guard=OFF -p invalidateEveryUs=0 -f 2 -wi 3 -w 500ms -i 5 -r 500ms}
+ * <p><b>Reproduce</b> (from the repository root): {@code ./pfncache bench quick 'HotPathParts|HotPathT1.enterCheckRead|BaselinesT1.khvaRead' -p detector=true}
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

@@ -23,34 +23,33 @@ import org.pfncache.host.HostMm;
 import org.pfncache.host.OomReapResult;
 
 /**
- * What an invalidation costs the invalidator, per strategy, with 0 or 1 active reader
- * ({@link ActiveReader}) on the cache it invalidates; and what a refresh costs.
+ * What an invalidation and a refresh cost the thread that runs them, per strategy, with 0 or 1
+ * active reader ({@link ActiveReader}) on the cache. Information only (no target in the table).
  *
  * <p><b>Measures</b>, in µs per operation, on a Vm whose mm holds one 1-page VMA with one
- * gpa-based cache on it (guard OFF, PREEMPT_NONE):
+ * gpa-based cache on it (guard OFF, PREEMPT_NONE). Every operation restores the state it found
+ * (page mapped with its signature, cache valid), so no untimed per-invocation setup is needed:
  * <ul>
- * <li>{@code migrate}: {@code HostMm.migrate} of the page — a blockable invalidation (R8, R9)
- *     plus the simulated host's copy and pte switch.</li>
- * <li>{@code munmap}: {@code HostMm.munmap} of the page — a blockable invalidation plus the zap.</li>
- * <li>{@code oomReap}: one attempt of the OOM reaper ({@code oomReap(1, 0)}) over the VMA — the
- *     non-blockable invalidation (R10). The {@code reapRetried} counter says how many attempts a
- *     strategy answered RETRY (with a reader inside: RWLOCK-TRY always, SRCU when its poll budget
- *     runs out), {@code reapDone} how many completed.</li>
- * <li>{@code refreshInvalid}: {@code refresh(8)} of a cache a migration invalidated — the R5 retry
- *     loop: fault, map, publish; the old mapping retired.</li>
  * <li>{@code refreshValid}: {@code refresh(8)} of a valid cache — the write side and a re-publish.</li>
+ * <li>{@code migrateRefresh}: {@code HostMm.migrate} of the page (a blockable invalidation, R8,
+ *     R9, plus the host's copy and pte switch), then {@code refresh(8)} (the R5 retry loop: fault,
+ *     map, publish; the old mapping retired).</li>
+ * <li>{@code munmapRestore}: {@code HostMm.munmap} of the page, then mmap, the signature written
+ *     again and {@code refresh(8)}.</li>
+ * <li>{@code oomReapRestore}: one attempt of the OOM reaper ({@code oomReap(1, 0)}, the
+ *     non-blockable invalidation, R10), then the page restored as in {@code munmapRestore}. The
+ *     {@code reapRetried} counter says how many attempts a strategy answered RETRY (with a reader
+ *     inside: RWLOCK-TRY always, SRCU when its poll budget runs out), {@code reapDone} how many
+ *     completed.</li>
  * </ul>
- * Every invocation starts from the same state: before each (untimed, {@code Level.Invocation})
- * the page is mapped again if it was unmapped or reaped (munmap of a reaped VMA, mmap, the
- * signature rewritten) and the cache refreshed if invalid; {@code refreshInvalid} then migrates
- * the page. Operations take microseconds, so JMH's per-invocation timestamps (tens of ns) are
- * noise, not bias.
+ * Subtract {@code refreshValid} (or compare with {@code readers=0}) to isolate the invalidation.
+ * The benchmark thread plays host and vCPU here; the reader never refreshes (two busy threads).
  *
- * <p><b>Avoids</b>: measuring a no-op (each invocation invalidates a valid cache, so the
- * strategy's revocation always runs); dead-code elimination (the operations have side effects
- * in the mm; reap results go to JMH); cross-benchmark state (each benchmark forks its own Vm).
+ * <p><b>Avoids</b>: {@code Level.Invocation}; measuring a no-op (each operation invalidates a
+ * valid cache); dead-code elimination (the operations change the mm; reap results go to JMH);
+ * cross-benchmark state (each benchmark forks its own Vm).
  *
- * <p><b>Reproduce</b> (after building): {@code java -jar bench/target/benchmarks.jar 'Invalidation\.' -f 1 -wi 3 -w 1s -i 5 -r 1s}
+ * <p><b>Reproduce</b> (from the repository root): {@code ./pfncache bench quick 'Invalidation\.' -p strategy=srcu}
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -110,25 +109,6 @@ public class Invalidation {
         }
     }
 
-    /** Before each invocation: page mapped, cache valid. */
-    @State(Scope.Thread)
-    public static class Valid {
-        @Setup(Level.Invocation)
-        public void setUp(Env env) {
-            env.restore();
-        }
-    }
-
-    /** Before each invocation: page mapped, cache invalidated by a migration. */
-    @State(Scope.Thread)
-    public static class Invalidated {
-        @Setup(Level.Invocation)
-        public void setUp(Env env) {
-            env.restore();
-            env.mm.migrate(HVA);
-        }
-    }
-
     /** Outcomes of the reaper's attempts in the iteration. */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
@@ -144,33 +124,31 @@ public class Invalidation {
     }
 
     @Benchmark
-    public void migrate(Env env, Valid v) {
+    public void refreshValid(Env env) {
+        env.cache.refresh(Guest.LEN);
+    }
+
+    @Benchmark
+    public void migrateRefresh(Env env) {
         env.mm.migrate(HVA);
+        env.cache.refresh(Guest.LEN);
     }
 
     @Benchmark
-    public void munmap(Env env, Valid v) {
+    public void munmapRestore(Env env) {
         env.mm.munmap(HVA, Guest.PAGE);
+        env.restore();
     }
 
     @Benchmark
-    public OomReapResult oomReap(Env env, Valid v, ReapOutcomes outcomes) {
+    public OomReapResult oomReapRestore(Env env, ReapOutcomes outcomes) {
         OomReapResult r = env.mm.oomReap(1, Duration.ZERO);
         if (r.complete()) {
             outcomes.reapDone++;
         } else {
             outcomes.reapRetried++;
         }
+        env.restore();
         return r;
-    }
-
-    @Benchmark
-    public void refreshInvalid(Env env, Invalidated i) {
-        env.cache.refresh(Guest.LEN);
-    }
-
-    @Benchmark
-    public void refreshValid(Env env, Valid v) {
-        env.cache.refresh(Guest.LEN);
     }
 }

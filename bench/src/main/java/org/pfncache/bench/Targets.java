@@ -4,103 +4,340 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalDouble;
-import org.openjdk.jmh.results.RunResult;
 
 /**
- * The ratio table: each target of the benchmark issue, stated as a ratio between two figures of
- * the same run, with the measured ratio and MET or MISSED. Lines whose inputs did not run (a
- * filtered run) say so instead of guessing; lines without a target are marked "info".
+ * The table of the benchmark issue's targets, judged from confidence intervals, not point
+ * estimates.
  *
- * <p>The hot-path figures are {@code enterCheckRead} (check + 8-byte read, the kernel-shaped
- * path) with guard OFF and no background invalidator; at two threads each thread has its own
- * cache, except for the RWLOCK line, which compares one shared cache with one shared
- * ReentrantReadWriteLock (the JDK figure the target was set against is a shared lock).
+ * <p>Every figure is JMH's score with its 99.9% confidence interval ({@link Results#interval}:
+ * Student's t over every measured iteration of every fork; for a SampleTime percentile,
+ * {@link Results#percentile} computes the same from the per-iteration percentiles). A ratio's
+ * interval is interval arithmetic, {@code [lo(a) / hi(b), hi(a) / lo(b)]}, and a difference's
+ * {@code [lo(a) - hi(b), hi(a) - lo(b)]}: conservative, no independence assumed. Then:
+ * <ul>
+ * <li><b>MET</b>: the whole interval is within the target (for "at most X": its upper bound is
+ *     at most X);</li>
+ * <li><b>MISSED</b>: the whole interval is outside it (its lower bound is above X);</li>
+ * <li><b>INCONCLUSIVE</b>: the interval straddles the target, or the run cannot judge at all —
+ *     fewer than {@link #MIN_FORKS} forks, {@link #MIN_ITERATIONS} measured iterations per fork or
+ *     {@link #MIN_ITERATION_NANOS} per iteration behind either figure, no interval (one
+ *     iteration), or a loaded machine ({@link #refuse}: every line then says why);</li>
+ * <li><b>N/A</b>: the figures did not run (a narrowed run) or cannot run here (a JDK or core
+ *     feature that is missing), with the reason;</li>
+ * <li><b>info</b>: a figure without a target.</li>
+ * </ul>
  */
 final class Targets {
-    /**
-     * Allocation below this many bytes per read counts as none: JMH's figure is an average over
-     * the iteration and picks up one-off allocations (a deoptimisation, the profiler itself),
-     * while a per-read allocation is at least one object, 16 bytes.
-     */
+    /** Allocation below this many bytes per operation counts as none (a per-op allocation is at least 16 B). */
     static final double ZERO_BYTES = 1.0;
-    /** "Guard OFF indistinguishable from no guard": within this factor of the raw protocol. */
-    static final double GUARD_OFF_LIMIT = 1.10;
+    static final int MIN_FORKS = 3;
+    static final int MIN_ITERATIONS = 5;
+    static final long MIN_ITERATION_NANOS = 1_000_000_000L;
 
-    /** One line; {@code verdict} is MET, MISSED, info (no target) or N/A (its inputs did not run). */
-    record Line(String target, String measured, String ratio, String verdict) {
+    /** One line of the table. */
+    record Line(String target, String measured, String ratio, String verdict, String note) {
     }
 
     private final Results results;
     private final List<String> strategies;
+    /** Non-null: the machine was not fit to judge; every judged line is INCONCLUSIVE with this reason. */
+    private final String refusal;
     private final List<Line> lines = new ArrayList<>();
 
-    private Targets(Results results, List<String> strategies) {
+    private Targets(Results results, List<String> strategies, String refusal) {
         this.results = results;
         this.strategies = strategies;
+        this.refusal = refusal;
     }
 
-    static List<Line> evaluate(Results results, List<String> strategies) {
-        Targets t = new Targets(results, strategies);
-        t.hotPathTargets();
+    /** The lines; {@code refusal} (e.g. "load average 2.1 at start > 1.0") makes every judged line INCONCLUSIVE. */
+    static List<Line> evaluate(Results results, List<String> strategies, String refusal) {
+        Targets t = new Targets(results, strategies, refusal);
+        t.sectionTargets();
+        t.contendedTarget();
+        t.memoryChecksTarget();
+        t.stallTargets();
         t.allocationTargets();
-        t.guardTargets();
-        t.scalingTargets();
+        t.activationTargets();
+        t.infoLines();
         return t.lines;
     }
 
     static String markdown(List<Line> lines) {
         StringBuilder sb = new StringBuilder();
-        sb.append("| target | measured | ratio | verdict |\n");
-        sb.append("| --- | --- | --- | --- |\n");
+        sb.append("| target | measured (99.9% CI) | ratio or difference (99.9% CI) | verdict | why |\n");
+        sb.append("| --- | --- | --- | --- | --- |\n");
         for (Line l : lines) {
             sb.append("| ").append(l.target()).append(" | ").append(l.measured()).append(" | ")
-                    .append(l.ratio()).append(" | ").append(l.verdict()).append(" |\n");
+                    .append(l.ratio()).append(" | ").append(l.verdict()).append(" | ").append(l.note()).append(" |\n");
         }
         return sb.toString();
     }
 
-    /** The invalidation figures as two markdown tables (µs per operation). */
-    static String invalidationTables(Results results, List<String> strategies) {
-        StringBuilder sb = new StringBuilder();
-        if (!results.ran("Invalidation.") && !results.ran("InvalidationScaling.")) {
+    static long count(List<Line> lines, String verdict) {
+        return lines.stream().filter(l -> l.verdict().equals(verdict)).count();
+    }
+
+    // ---- the targets of the issue ----
+
+    private void sectionTargets() {
+        String fenced = "BaselinesT1.fencedEpoch";
+        ratio("SRCU section <= 1.2x fenced per-thread epoch reader, 1 thread (JDK 17 target)",
+                results.interval("HotPathT1.enterCheckRead", "strategy=srcu"),
+                results.interval(fenced, "detector=true"), 1.2, "HotPathT1.enterCheckRead srcu", fenced);
+        int jdk = results.jdkFeature();
+        if (jdk >= 0 && jdk < 22) {
+            lines.add(new Line("SRCU section <= 3x plain read (JDK 22+ target)", "-", "-", "N/A",
+                    "not run on JDK " + jdk + ": a 22+ target (./pfncache bench --jdk PATH)"));
+        } else {
+            ratio("SRCU section <= 3x plain read (JDK 22+ target)",
+                    results.interval("HotPathT1.enterCheckRead", "strategy=srcu"),
+                    results.interval("BaselinesT1.plain", "detector=true"), 3.0,
+                    "HotPathT1.enterCheckRead srcu", "BaselinesT1.plain");
+        }
+        if (jdk >= 0 && jdk < 22) {
+            lines.add(new Line("SRCU section <= 1.5x a shared-Arena read (JDK 22+ target)", "-", "-", "N/A",
+                    "not run on JDK " + jdk + ": a 22+ target (./pfncache bench --jdk PATH)"));
+        } else {
+            ratio("SRCU section <= 1.5x a shared-Arena read (JDK 22+ target)",
+                    results.interval("HotPathT1.enterCheckRead", "strategy=srcu"),
+                    results.interval("ArenaBaseline.sharedArena"), 1.5,
+                    "HotPathT1.enterCheckRead srcu", "ArenaBaseline.sharedArena");
+        }
+        ratio("RWLOCK section <= 1.2x fenced per-thread epoch reader, 1 thread",
+                results.interval("HotPathT1.enterCheckRead", "strategy=rwlock"),
+                results.interval(fenced, "detector=true"), 1.2, "HotPathT1.enterCheckRead rwlock", fenced);
+        ratio("SEQCOUNT section <= 1.3x fenced per-thread epoch reader, 1 thread",
+                results.interval("HotPathT1.enterCheckRead", "strategy=seqcount"),
+                results.interval(fenced, "detector=true"), 1.3, "HotPathT1.enterCheckRead seqcount", fenced);
+    }
+
+    private void contendedTarget() {
+        ratio("RWLOCK, 2 threads on one cache <= 0.15x ReentrantReadWriteLock read lock (2 threads, one lock)",
+                results.interval("HotPathSharedT2.enterCheckRead", "strategy=rwlock"),
+                results.interval("BaselinesT2.rrwl", "detector=true"), 0.15,
+                "HotPathSharedT2.enterCheckRead rwlock", "BaselinesT2.rrwl");
+    }
+
+    private void memoryChecksTarget() {
+        String target = "memoryChecks(true) <= +2 ns per section (SRCU, 1 thread)";
+        if (!Guest.hasMemoryChecks()) {
+            lines.add(new Line(target, "-", "-", "N/A", "not available: Vm.Builder.memoryChecks missing"));
+            return;
+        }
+        difference(target, results.interval("HotPathMemoryChecks.enterCheckRead", "checks=true"),
+                results.interval("HotPathMemoryChecks.enterCheckRead", "checks=false"), 2.0, " ns",
+                "HotPathMemoryChecks checks=true", "HotPathMemoryChecks checks=false");
+    }
+
+    private void stallTargets() {
+        for (String s : strategies) {
+            Results.Interval real = results.percentile(99, "ReaderStall.readAcrossInvalidation",
+                    "strategy=" + s, "invalidator=migrate");
+            Results.Interval placebo = results.percentile(99, "ReaderStall.readAcrossInvalidation",
+                    "strategy=" + s, "invalidator=placebo");
+            difference("reader stall at a 1-page invalidation, p99 minus placebo's p99 <= 10 us: " + s,
+                    scale(real, 1e-3), scale(placebo, 1e-3), 10.0, " us",
+                    "ReaderStall " + s + " migrate", "ReaderStall " + s + " placebo");
+        }
+    }
+
+    private void allocationTargets() {
+        if (!results.hasAllocation()) {
+            lines.add(new Line("0 B/op: section, readLong, write", "-", "-", "N/A",
+                    "the gc profiler did not run (quick and full add -prof gc)"));
+            return;
+        }
+        for (String method : List.of("enterCheckRead", "readLong", "write")) {
+            for (String s : strategies) {
+                String target = "0 B/op: " + (method.equals("enterCheckRead") ? "section" : method) + ", " + s;
+                Results.Interval b = results.secondaryInterval(Results.ALLOC_NORM, "HotPathT1." + method, "strategy=" + s);
+                if (b == null) {
+                    lines.add(new Line(target, "-", "-", "N/A", "not run: HotPathT1." + method + " " + s));
+                    continue;
+                }
+                String why = unfit(b, null);
+                String verdict;
+                if (why != null) {
+                    verdict = "INCONCLUSIVE";
+                } else if (b.hi() < ZERO_BYTES) {
+                    verdict = "MET";
+                    why = "upper bound below " + ZERO_BYTES + " B/op";
+                } else if (b.lo() >= ZERO_BYTES) {
+                    verdict = "MISSED";
+                    why = "lower bound at least " + ZERO_BYTES + " B/op";
+                } else {
+                    verdict = "INCONCLUSIVE";
+                    why = "interval straddles " + ZERO_BYTES + " B/op";
+                }
+                lines.add(new Line(target, withCi(b, " B/op"), "-", verdict, why));
+            }
+        }
+    }
+
+    private void activationTargets() {
+        for (String s : strategies) {
+            Results.Interval many = results.interval("ActivationScaling.activateDeactivate", "strategy=" + s,
+                    "caches=100000");
+            Results.Interval few = results.interval("ActivationScaling.activateDeactivate", "strategy=" + s,
+                    "caches=100");
+            ratio("activate + deactivate on one page, per cache: 100 000 caches <= 10x 100 caches, " + s,
+                    scale(many, 1.0 / 100_000), scale(few, 1.0 / 100), 10.0,
+                    "ActivationScaling " + s + " x100000", "ActivationScaling " + s + " x100");
+        }
+    }
+
+    // ---- information: no target ----
+
+    private void infoLines() {
+        for (String s : strategies) {
+            info("(info) megamorphic vs monomorphic readLong: " + s,
+                    results.interval("HotPathMegamorphic.readLong", "strategy=" + s),
+                    results.interval("HotPathT1.readLong", "strategy=" + s));
+        }
+        info("(info) RWLOCK-TRY section vs fenced epoch reader, 1 thread",
+                results.interval("HotPathT1.enterCheckRead", "strategy=rwlock-try"),
+                results.interval("BaselinesT1.fencedEpoch", "detector=true"));
+        info("(info) RWLOCK section vs ReentrantReadWriteLock read lock, 1 thread",
+                results.interval("HotPathT1.enterCheckRead", "strategy=rwlock"),
+                results.interval("BaselinesT1.rrwl", "detector=true"));
+        info("(info) Srcu.readLock/readUnlock baseline vs fenced epoch reader, 1 thread",
+                results.interval("BaselinesT1.srcu", "detector=true"),
+                results.interval("BaselinesT1.fencedEpoch", "detector=true"));
+        info("(info) the detector: plain baseline with vs without it, 1 thread",
+                results.interval("BaselinesT1.plain", "detector=true"),
+                results.interval("BaselinesT1.plain", "detector=false"));
+        info("(info) the real KernelMapping vs its replica (plain, detector on), 1 thread",
+                results.interval("BaselinesT1.kernelMapping", "detector=true"),
+                results.interval("BaselinesT1.plain", "detector=true"));
+        for (String s : strategies) {
+            String raw = raw(s);
+            if (raw != null) {
+                info("(info) guard OFF and API layers: section vs bare protocol replica, " + s,
+                        results.interval("HotPathT1.enterCheckRead", "strategy=" + s),
+                        results.interval(raw, "detector=true"));
+            }
+        }
+        for (String s : strategies) {
+            info("(info) guard REPORT vs OFF, section, " + s,
+                    results.interval("HotPathGuardReport.enterCheckRead", "strategy=" + s),
+                    results.interval("HotPathT1.enterCheckRead", "strategy=" + s));
+        }
+        for (String s : strategies) {
+            info("(info) invalidating 1 page (+ refresh): 100 000 caches vs 1, " + s,
+                    results.interval("InvalidationScaling.migrateRefresh", "strategy=" + s, "caches=100000"),
+                    results.interval("InvalidationScaling.migrateRefresh", "strategy=" + s, "caches=1"));
+        }
+    }
+
+    private static String raw(String strategy) {
+        return switch (strategy) {
+            case "rwlock", "rwlock-try" -> "BaselinesT1.rawRwlock";
+            case "srcu" -> "BaselinesT1.rawSrcu";
+            case "seqcount" -> "BaselinesT1.rawSeqcount";
+            default -> null;
+        };
+    }
+
+    // ---- judging ----
+
+    /** Why these figures cannot judge a target (too few forks or iterations, no interval, a loaded machine), or null. */
+    private String unfit(Results.Interval a, Results.Interval b) {
+        if (refusal != null) {
+            return "refused: " + refusal;
+        }
+        for (Results.Interval x : b == null ? List.of(a) : List.of(a, b)) {
+            int perFork = x.forks() == 0 ? 0 : x.iterations() / x.forks();
+            if (x.forks() < MIN_FORKS || perFork < MIN_ITERATIONS || x.iterationNanos() < MIN_ITERATION_NANOS) {
+                return String.format(Locale.ROOT, "%d fork(s) x %d x %s: a target needs >= %d forks x %d x 1 s",
+                        x.forks(), perFork, duration(x.iterationNanos()), MIN_FORKS, MIN_ITERATIONS);
+            }
+            if (!x.hasCi()) {
+                return "no confidence interval (JMH gives none below 3 measured iterations)";
+            }
+        }
+        return null;
+    }
+
+    private void ratio(String target, Results.Interval a, Results.Interval b, double limit, String aName, String bName) {
+        if (a == null || b == null) {
+            lines.add(new Line(target, "-", "-", "N/A", "not run: " + (a == null ? aName : bName)));
+            return;
+        }
+        double point = a.point() / b.point();
+        double lo = a.lo() / b.hi();
+        double hi = b.lo() > 0 ? a.hi() / b.lo() : Double.POSITIVE_INFINITY;
+        String measured = withCi(a, unit(a)) + " / " + withCi(b, unit(b));
+        String ratio = String.format(Locale.ROOT, "%.2fx [%s, %s]", point, fmt(lo), fmt(hi));
+        judge(target, measured, ratio, a, b, lo, hi, limit, String.format(Locale.ROOT, "%.2fx", limit));
+    }
+
+    private void difference(String target, Results.Interval a, Results.Interval b, double limit, String unit,
+            String aName, String bName) {
+        if (a == null || b == null) {
+            lines.add(new Line(target, "-", "-", "N/A", "not run: " + (a == null ? aName : bName)));
+            return;
+        }
+        double point = a.point() - b.point();
+        double lo = a.lo() - b.hi();
+        double hi = a.hi() - b.lo();
+        String measured = withCi(a, unit) + " - " + withCi(b, unit);
+        String diff = String.format(Locale.ROOT, "%s%s [%s, %s]", fmt(point), unit, fmt(lo), fmt(hi));
+        judge(target, measured, diff, a, b, lo, hi, limit, "+" + fmt(limit) + unit);
+    }
+
+    private void judge(String target, String measured, String figure, Results.Interval a, Results.Interval b,
+            double lo, double hi, double limit, String limitText) {
+        String why = unfit(a, b);
+        String verdict;
+        if (why != null) {
+            verdict = "INCONCLUSIVE";
+        } else if (hi <= limit) {
+            verdict = "MET";
+            why = "upper bound within " + limitText;
+        } else if (lo > limit) {
+            verdict = "MISSED";
+            why = "lower bound beyond " + limitText;
+        } else {
+            verdict = "INCONCLUSIVE";
+            why = "interval straddles " + limitText;
+        }
+        lines.add(new Line(target, measured, figure, verdict, why));
+    }
+
+    private void info(String target, Results.Interval a, Results.Interval b) {
+        if (a == null || b == null) {
+            return; // information lines are left out of a narrowed run rather than listed as not run
+        }
+        lines.add(new Line(target, withCi(a, unit(a)) + " / " + withCi(b, unit(b)),
+                String.format(Locale.ROOT, "%.2fx", a.point() / b.point()), "info", ""));
+    }
+
+    // ---- other tables ----
+
+    /** ReaderStall's percentiles, migrate vs placebo, per strategy (µs per operation of {@value ReaderStall#BATCH} reads). */
+    static String stallTable(Results results, List<String> strategies) {
+        if (!results.ran("ReaderStall.")) {
             return "";
         }
-        sb.append("Invalidation and refresh, us per operation (one 1-page VMA, one cache; readers: an active reader on it):\n\n");
-        sb.append("| strategy | readers | migrate | munmap | oomReap, 1 attempt (RETRY share) | refresh after invalidation | refresh of a valid cache |\n");
+        StringBuilder sb = new StringBuilder();
+        sb.append("Reader stall: one operation = ").append(ReaderStall.BATCH)
+                .append(" R7 reads across one invalidation (us; p99 is the mean of the per-iteration p99s):\n\n");
+        sb.append("| strategy | invalidator | p50 | p90 | p99 | p99.9 | max |\n");
         sb.append("| --- | --- | --- | --- | --- | --- | --- |\n");
         for (String s : strategies) {
-            for (String readers : List.of("0", "1")) {
-                String[] p = {"strategy=" + s, "readers=" + readers};
-                sb.append("| ").append(s).append(" | ").append(readers);
-                for (String m : List.of("migrate", "munmap", "oomReap", "refreshInvalid", "refreshValid")) {
-                    OptionalDouble ns = results.nanos("Invalidation." + m, p);
-                    sb.append(" | ").append(ns.isPresent() ? micros(ns.getAsDouble()) : "-");
-                    if (m.equals("oomReap") && ns.isPresent()) {
-                        OptionalDouble done = results.secondary("reapDone", "Invalidation.oomReap", p);
-                        OptionalDouble retried = results.secondary("reapRetried", "Invalidation.oomReap", p);
-                        if (done.isPresent() && retried.isPresent() && done.getAsDouble() + retried.getAsDouble() > 0) {
-                            sb.append(String.format(Locale.ROOT, " (%.0f%%)",
-                                    100 * retried.getAsDouble() / (done.getAsDouble() + retried.getAsDouble())));
-                        }
-                    }
+            for (String inv : List.of("migrate", "placebo")) {
+                String[] p = {"strategy=" + s, "invalidator=" + inv};
+                if (results.find("ReaderStall.readAcrossInvalidation", p) == null) {
+                    continue;
+                }
+                sb.append("| ").append(s).append(" | ").append(inv);
+                for (double pct : new double[] {50, 90, 99, 99.9, 100}) {
+                    Results.Interval x = results.percentile(pct, "ReaderStall.readAcrossInvalidation", p);
+                    sb.append(" | ").append(fmt(x.point() / 1e3));
                 }
                 sb.append(" |\n");
             }
-        }
-        sb.append("\nInvalidating one page among N active caches (each on its own page), us per invalidation:\n\n");
-        List<String> counts = List.of("1", "100", "10000", "100000");
-        sb.append("| strategy | ").append(String.join(" | ", counts)).append(" | 100000 / 1 |\n");
-        sb.append("| --- |").append(" --- |".repeat(counts.size() + 1)).append("\n");
-        for (String s : strategies) {
-            sb.append("| ").append(s);
-            for (String n : counts) {
-                OptionalDouble ns = results.nanos("InvalidationScaling.migrate", "strategy=" + s, "caches=" + n);
-                sb.append(" | ").append(ns.isPresent() ? micros(ns.getAsDouble()) : "-");
-            }
-            OptionalDouble one = results.nanos("InvalidationScaling.migrate", "strategy=" + s, "caches=1");
-            OptionalDouble many = results.nanos("InvalidationScaling.migrate", "strategy=" + s, "caches=100000");
-            sb.append(" | ").append(one.isPresent() && many.isPresent()
-                    ? String.format(Locale.ROOT, "%.2fx", many.getAsDouble() / one.getAsDouble()) : "-").append(" |\n");
         }
         return sb.toString();
     }
@@ -111,22 +348,17 @@ final class Targets {
         if (!results.ran("HotPathParts.")) {
             return "";
         }
-        sb.append("Where the 1-thread hot path goes (ns/op, guard OFF; the parts are separate runs, so they add up only roughly):\n\n");
-        sb.append("| strategy | enter + close | check(8) (enterCheckClose - enterClose) | Khva read (khvaRead) | enterCheckRead |"
+        sb.append("Where the 1-thread hot path goes (ns/op, guard OFF; separate runs, so they add up only roughly):\n\n");
+        sb.append("| strategy | enter + close | check(8) (enterCheckClose - enterClose) | Khva read (khvaRead) | section |"
                 + " bare protocol replica |\n");
         sb.append("| --- | --- | --- | --- | --- | --- |\n");
-        OptionalDouble khva = results.nanos("BaselinesT1.khvaRead");
+        OptionalDouble khva = results.nanos("BaselinesT1.khvaRead", "detector=true");
         for (String s : strategies) {
             OptionalDouble section = results.nanos("HotPathParts.enterClose", "strategy=" + s);
             OptionalDouble checked = results.nanos("HotPathParts.enterCheckClose", "strategy=" + s);
-            OptionalDouble all = results.nanos("HotPathT1.enterCheckRead", "strategy=" + s, "guard=OFF", "invalidateEveryUs=0");
-            String raw = switch (s) {
-                case "rwlock", "rwlock-try" -> "BaselinesT1.rawRwlock";
-                case "srcu" -> "BaselinesT1.rawSrcu";
-                case "seqcount" -> "BaselinesT1.rawSeqcount";
-                default -> "";
-            };
-            OptionalDouble bare = results.nanos(raw);
+            OptionalDouble all = results.nanos("HotPathT1.enterCheckRead", "strategy=" + s);
+            String raw = raw(s);
+            OptionalDouble bare = raw == null ? OptionalDouble.empty() : results.nanos(raw, "detector=true");
             sb.append("| ").append(s).append(" | ").append(opt(section)).append(" | ")
                     .append(section.isPresent() && checked.isPresent()
                             ? fmt(checked.getAsDouble() - section.getAsDouble()) : "-")
@@ -136,208 +368,89 @@ final class Targets {
         return sb.toString();
     }
 
-    private static String opt(OptionalDouble d) {
-        return d.isPresent() ? fmt(d.getAsDouble()) : "-";
-    }
-
-    /**
-     * The hot path under the background invalidator (guard OFF): the cadence achieved and the
-     * reader time each invalidation cost, i.e. every thread's slowdown against the same run
-     * without invalidations, summed over threads and divided by the invalidations.
-     */
-    static String invalidatorTable(Results results, List<String> strategies) {
+    /** Invalidation's and InvalidationScaling's figures (µs per operation). */
+    static String invalidationTables(Results results, List<String> strategies) {
         StringBuilder sb = new StringBuilder();
-        if (results.all().stream().noneMatch(r -> "100".equals(r.getParams().getParam("invalidateEveryUs")))) {
-            return "";
-        }
-        sb.append("Hot path with the background invalidator (migrate + refresh, asked every 100 us; guard OFF):\n\n");
-        sb.append("| benchmark | strategy | achieved every (us) | ns/op without | ns/op with | reader time lost per invalidation (us) |\n");
-        sb.append("| --- | --- | --- | --- | --- | --- |\n");
-        for (String cls : List.of("HotPathT1", "HotPathT2", "HotPathSharedT2")) {
-            for (String method : List.of("enterCheckRead", "read")) {
-                for (String s : strategies) {
-                    String name = cls + "." + method;
-                    RunResult with = results.find(name, "strategy=" + s, "guard=OFF", "invalidateEveryUs=100");
-                    OptionalDouble quiet = results.nanos(name, "strategy=" + s, "guard=OFF", "invalidateEveryUs=0");
-                    double[] perIteration = with == null ? null : Results.perIteration(with, "invalidations");
-                    if (perIteration == null || perIteration[0] <= 0) {
-                        continue;
+        if (results.ran("Invalidation.")) {
+            sb.append("Invalidation and refresh, us per operation (each restores its state; one 1-page VMA, one cache;"
+                    + " readers: an active reader on it):\n\n");
+            sb.append("| strategy | readers | refreshValid | migrateRefresh | munmapRestore | oomReapRestore (RETRY share) |\n");
+            sb.append("| --- | --- | --- | --- | --- | --- |\n");
+            for (String s : strategies) {
+                for (String readers : List.of("0", "1")) {
+                    String[] p = {"strategy=" + s, "readers=" + readers};
+                    sb.append("| ").append(s).append(" | ").append(readers);
+                    for (String m : List.of("refreshValid", "migrateRefresh", "munmapRestore", "oomReapRestore")) {
+                        OptionalDouble ns = results.nanos("Invalidation." + m, p);
+                        sb.append(" | ").append(ns.isPresent() ? fmt(ns.getAsDouble() / 1e3) : "-");
+                        if (m.equals("oomReapRestore") && ns.isPresent()) {
+                            OptionalDouble done = results.secondary("reapDone", "Invalidation." + m, p);
+                            OptionalDouble retried = results.secondary("reapRetried", "Invalidation." + m, p);
+                            if (done.isPresent() && retried.isPresent()
+                                    && done.getAsDouble() + retried.getAsDouble() > 0) {
+                                sb.append(String.format(Locale.ROOT, " (%.0f%%)",
+                                        100 * retried.getAsDouble() / (done.getAsDouble() + retried.getAsDouble())));
+                            }
+                        }
                     }
-                    double iterationNanos = with.getParams().getMeasurement().getTime()
-                            .convertTo(java.util.concurrent.TimeUnit.NANOSECONDS);
-                    double invalidations = perIteration[0] / perIteration[1];
-                    double withNanos = Results.nanos(with);
-                    String lost = "-";
-                    if (quiet.isPresent()) {
-                        double lostNanos = with.getParams().getThreads() * iterationNanos
-                                * Math.max(0, 1 - quiet.getAsDouble() / withNanos);
-                        lost = String.format(Locale.ROOT, "%.1f", lostNanos / invalidations / 1e3);
-                    }
-                    sb.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %s | %s | %s |%n", name, s,
-                            iterationNanos / invalidations / 1e3,
-                            quiet.isPresent() ? fmt(quiet.getAsDouble()) : "-", fmt(withNanos), lost));
+                    sb.append(" |\n");
                 }
+            }
+            sb.append('\n');
+        }
+        if (results.ran("ActivationScaling.")) {
+            sb.append("Activate + deactivate every cache on one page, us per cache:\n\n");
+            sb.append("| strategy | 100 caches | 100 000 caches | ratio |\n| --- | --- | --- | --- |\n");
+            for (String s : strategies) {
+                OptionalDouble few = results.nanos("ActivationScaling.activateDeactivate", "strategy=" + s, "caches=100");
+                OptionalDouble many = results.nanos("ActivationScaling.activateDeactivate", "strategy=" + s,
+                        "caches=100000");
+                sb.append("| ").append(s).append(" | ").append(few.isPresent() ? fmt(few.getAsDouble() / 1e3 / 100) : "-")
+                        .append(" | ").append(many.isPresent() ? fmt(many.getAsDouble() / 1e3 / 100_000) : "-")
+                        .append(" | ").append(few.isPresent() && many.isPresent()
+                                ? String.format(Locale.ROOT, "%.2fx", many.getAsDouble() / 1000 / few.getAsDouble())
+                                : "-")
+                        .append(" |\n");
             }
         }
         return sb.toString();
     }
 
-    private static String micros(double ns) {
-        return String.format(Locale.ROOT, "%.2f", ns / 1e3);
+    // ---- formatting ----
+
+    private static Results.Interval scale(Results.Interval x, double k) {
+        return x == null ? null : new Results.Interval(x.point() * k, x.lo() * k, x.hi() * k, x.forks(),
+                x.iterations(), x.iterationNanos());
     }
 
-    // ---- the lines ----
-
-    private void hotPathTargets() {
-        for (int t = 1; t <= 2; t++) {
-            ratio("SEQCOUNT <= 1.3x plain fields, " + threads(t),
-                    hot("seqcount", "HotPathT" + t), "Baselines" + "T" + t + ".plain", 1.3);
-        }
-        for (int t = 1; t <= 2; t++) {
-            ratio("SRCU <= 1.2x fenced per-thread epoch reader, " + threads(t),
-                    hot("srcu", "HotPathT" + t), "BaselinesT" + t + ".fencedEpoch", 1.2);
-        }
-        withoutDetector("(info) SEQCOUNT vs plain, minus the simulated memory's detector, 1 thread",
-                hot("seqcount", "HotPathT1"), "BaselinesT1.plain");
-        withoutDetector("(info) SRCU vs fenced epoch reader, minus the simulated memory's detector, 1 thread",
-                hot("srcu", "HotPathT1"), "BaselinesT1.fencedEpoch");
-        ratio("(info) floor of the SEQCOUNT protocol (bare replica: SRCU section + seqcount) vs plain, 1 thread",
-                new Ref("BaselinesT1.rawSeqcount"), "BaselinesT1.plain", Double.NaN);
-        ratio("(info) floor of the SRCU protocol (bare replica) vs fenced epoch reader, 1 thread",
-                new Ref("BaselinesT1.rawSrcu"), "BaselinesT1.fencedEpoch", Double.NaN);
-        ratio("RWLOCK <= 0.5x ReentrantReadWriteLock read lock, 1 thread",
-                hot("rwlock", "HotPathT1"), "BaselinesT1.rrwlReadLock", 0.5);
-        ratio("RWLOCK <= 0.15x ReentrantReadWriteLock read lock, 2 threads (one shared cache vs one shared lock)",
-                hot("rwlock", "HotPathSharedT2"), "BaselinesT2.rrwlReadLock", 0.15);
-        ratio("(info) RWLOCK, 2 threads on their own caches vs shared ReentrantReadWriteLock",
-                hot("rwlock", "HotPathT2"), "BaselinesT2.rrwlReadLock", Double.NaN);
-        ratio("(info) SEQCOUNT vs StampedLock optimistic read, 1 thread",
-                hot("seqcount", "HotPathT1"), "BaselinesT1.stampedOptimistic", Double.NaN);
-        ratio("(info) simulated memory's detector: plain read through KernelMapping vs plain, 1 thread",
-                new Ref("BaselinesT1.plainMapped"), "BaselinesT1.plain", Double.NaN);
+    private static String unit(Results.Interval x) {
+        return " ns";
     }
 
-    private void allocationTargets() {
-        if (!results.hasAllocation()) {
-            lines.add(new Line("0 B/op on every read path", "gc profiler did not run (add -prof gc)", "-", "N/A"));
-            return;
+    private static String withCi(Results.Interval x, String unit) {
+        if (!x.hasCi()) {
+            return fmt(x.point()) + unit + " [no CI]";
         }
-        for (String method : List.of("enterCheckRead", "read")) {
-            for (String s : strategies) {
-                alloc("0 B/op: " + method + ", " + s + ", guard OFF (max over 1, 2, shared)", method, s, "OFF", true);
-            }
-        }
-        for (String method : List.of("enterCheckRead", "read")) {
-            for (String s : strategies) {
-                alloc("(info) B/op: " + method + ", " + s + ", guard REPORT", method, s, "REPORT", false);
-            }
-        }
+        return fmt(x.point()) + unit + " [" + fmt(x.lo()) + ", " + fmt(x.hi()) + "]";
     }
 
-    private void guardTargets() {
-        for (String s : strategies) {
-            String raw = switch (s) {
-                case "rwlock", "rwlock-try" -> "BaselinesT1.rawRwlock";
-                case "srcu" -> "BaselinesT1.rawSrcu";
-                case "seqcount" -> "BaselinesT1.rawSeqcount";
-                default -> null;
-            };
-            if (raw == null) {
-                lines.add(new Line("guard OFF indistinguishable from no guard: " + s, "no raw replica of this strategy",
-                        "-", "N/A"));
-                continue;
-            }
-            ratio(String.format(Locale.ROOT, "guard OFF <= %.2fx the raw protocol (no guard, no layers): %s, 1 thread",
-                    GUARD_OFF_LIMIT, s), hot(s, "HotPathT1"), raw, GUARD_OFF_LIMIT);
+    private static String duration(long nanos) {
+        return nanos >= 1_000_000_000L && nanos % 1_000_000_000L == 0 ? nanos / 1_000_000_000L + " s"
+                : nanos / 1_000_000 + " ms";
+    }
+
+    private static String opt(OptionalDouble d) {
+        return d.isPresent() ? fmt(d.getAsDouble()) : "-";
+    }
+
+    static String fmt(double v) {
+        if (Double.isInfinite(v)) {
+            return v > 0 ? "inf" : "-inf";
         }
-        for (String s : strategies) {
-            ratio("(info) guard REPORT vs guard OFF: " + s + ", 1 thread",
-                    new Ref("HotPathT1.enterCheckRead", "strategy=" + s, "guard=REPORT", "invalidateEveryUs=0"),
-                    hot(s, "HotPathT1"), Double.NaN);
+        if (Double.isNaN(v)) {
+            return "NaN";
         }
-    }
-
-    private void scalingTargets() {
-        for (String s : strategies) {
-            ratio("invalidating 1 page: 100000 caches <= 10x 1 cache, " + s,
-                    new Ref("InvalidationScaling.migrate", "strategy=" + s, "caches=100000"),
-                    new Ref("InvalidationScaling.migrate", "strategy=" + s, "caches=1"), 10);
-        }
-    }
-
-    // ---- helpers ----
-
-    /** A run: benchmark plus parameters. */
-    private record Ref(String benchmark, String... params) {
-        String label() {
-            return params.length == 0 ? benchmark : benchmark + " " + String.join(",", params);
-        }
-    }
-
-    private static Ref hot(String strategy, String cls) {
-        return new Ref(cls + ".enterCheckRead", "strategy=" + strategy, "guard=OFF", "invalidateEveryUs=0");
-    }
-
-    private void ratio(String target, Ref num, String denBenchmark, double limit) {
-        ratio(target, num, new Ref(denBenchmark), limit);
-    }
-
-    private void ratio(String target, Ref num, Ref den, double limit) {
-        OptionalDouble a = results.nanos(num.benchmark(), num.params());
-        OptionalDouble b = results.nanos(den.benchmark(), den.params());
-        if (a.isEmpty() || b.isEmpty()) {
-            lines.add(new Line(target, "not run: " + (a.isEmpty() ? num.label() : den.label()), "-", "N/A"));
-            return;
-        }
-        double r = a.getAsDouble() / b.getAsDouble();
-        String verdict = Double.isNaN(limit) ? "info" : r <= limit ? "MET" : "MISSED";
-        lines.add(new Line(target, String.format(Locale.ROOT, "%s / %s ns", fmt(a.getAsDouble()), fmt(b.getAsDouble())),
-                String.format(Locale.ROOT, "%.2fx", r), verdict));
-    }
-
-    /**
-     * {@code num} minus what the simulated memory's KASAN-like check costs a read
-     * ({@code plainMapped - plain}, which no baseline but plainMapped pays), over {@code den}.
-     */
-    private void withoutDetector(String target, Ref num, String den) {
-        OptionalDouble a = results.nanos(num.benchmark(), num.params());
-        OptionalDouble b = results.nanos(den);
-        OptionalDouble mapped = results.nanos("BaselinesT1.plainMapped");
-        OptionalDouble plain = results.nanos("BaselinesT1.plain");
-        if (a.isEmpty() || b.isEmpty() || mapped.isEmpty() || plain.isEmpty()) {
-            lines.add(new Line(target, "not run", "-", "N/A"));
-            return;
-        }
-        double detector = Math.max(0, mapped.getAsDouble() - plain.getAsDouble());
-        double adjusted = a.getAsDouble() - detector;
-        lines.add(new Line(target, String.format(Locale.ROOT, "(%s - %s) / %s ns", fmt(a.getAsDouble()), fmt(detector),
-                fmt(b.getAsDouble())), String.format(Locale.ROOT, "%.2fx", adjusted / b.getAsDouble()), "info"));
-    }
-
-    private void alloc(String target, String method, String strategy, String guard, boolean judged) {
-        double worst = Double.NaN;
-        List<String> seen = new ArrayList<>();
-        for (String cls : List.of("HotPathT1", "HotPathT2", "HotPathSharedT2")) {
-            OptionalDouble b = results.secondary(Results.ALLOC_NORM, cls + "." + method,
-                    "strategy=" + strategy, "guard=" + guard, "invalidateEveryUs=0");
-            if (b.isPresent()) {
-                seen.add(cls);
-                worst = Double.isNaN(worst) ? b.getAsDouble() : Math.max(worst, b.getAsDouble());
-            }
-        }
-        if (seen.isEmpty()) {
-            lines.add(new Line(target, "not run", "-", "N/A"));
-            return;
-        }
-        String verdict = !judged ? "info" : worst < ZERO_BYTES ? "MET" : "MISSED";
-        lines.add(new Line(target, String.format(Locale.ROOT, "%.3f B/op", worst), "-", verdict));
-    }
-
-    private static String threads(int t) {
-        return t == 1 ? "1 thread" : t + " threads (each on its own cache)";
-    }
-
-    static String fmt(double ns) {
-        return ns >= 100 ? String.format(Locale.ROOT, "%.0f", ns) : String.format(Locale.ROOT, "%.2f", ns);
+        return Math.abs(v) >= 100 ? String.format(Locale.ROOT, "%.0f", v)
+                : Math.abs(v) >= 1 ? String.format(Locale.ROOT, "%.2f", v) : String.format(Locale.ROOT, "%.3f", v);
     }
 }
