@@ -43,46 +43,24 @@ import org.pfncache.stress.Witness;
 @Outcome(expect = Expect.FORBIDDEN, desc = "impossible: a stale access without a passed check()")
 @Witness(value = "2, 1", what = "a section used the freed page and was discarded")
 @State
-public class SeqCount_I3_Validate {
-    static final int USES = 16;
-
-    private final Vm vm;
-    private final PfnCache cache;
+public class SeqCount_I3_Validate extends SeqCountValidateScenario {
 
     public SeqCount_I3_Validate() {
-        this(InvalidationStrategy.seqcount());
-    }
-
-    /** For negative controls: the same race with another (broken) strategy. */
-    protected SeqCount_I3_Validate(InvalidationStrategy strategy) {
-        vm = TinyVm.build(strategy);
-        cache = vm.newCache();
-        cache.activate(TinyVm.gpa(0), USES * Long.BYTES);
+        super(InvalidationStrategy.seqcount());
     }
 
     @Actor
     public void reader(II_Result r) {
-        try (PfnCache.Section s = cache.enter()) {
-            if (!s.check(USES * Long.BYTES)) {
-                r.r1 = 0;
-                return;
-            }
-            Khva k = s.khva();
-            for (int i = 0; i < USES; i++) {
-                // Each load checks the page's allocation id first: that check is the detector.
-                k.getLong(i * Long.BYTES);
-            }
-            r.r1 = s.validate() ? 1 : 2;
-        }
+        read(r);
     }
 
     @Actor
     public void invalidator() {
-        vm.mm().migrate(TinyVm.hva(0));
+        invalidate();
     }
 
     @Arbiter
     public void audit(II_Result r) {
-        r.r2 = vm.mm().audit().staleAccesses() == 0 ? 0 : 1;
+        judge(r);
     }
 }

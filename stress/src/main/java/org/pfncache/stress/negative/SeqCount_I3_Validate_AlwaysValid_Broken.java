@@ -7,6 +7,7 @@ import org.openjdk.jcstress.annotations.JCStressMeta;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.II_Result;
+import org.pfncache.stress.drain.SeqCountValidateScenario;
 import org.pfncache.stress.drain.SeqCount_I3_Validate;
 
 /**
@@ -19,26 +20,23 @@ import org.pfncache.stress.drain.SeqCount_I3_Validate;
 @NegativeControl(value = "SEQCOUNT whose read_seqcount_retry always says no writer ran", outcome = "1, 1", ci = true)
 @Description("Control: SEQCOUNT with a validate() that always passes; SeqCount_I3_Validate must catch it.")
 @State
-public class SeqCount_I3_Validate_AlwaysValid_Broken extends SeqCount_I3_Validate {
+public class SeqCount_I3_Validate_AlwaysValid_Broken extends SeqCountValidateScenario {
     public SeqCount_I3_Validate_AlwaysValid_Broken() {
         super(BrokenStrategies.seqcountAlwaysValid());
     }
 
-    @Override
     @Actor
     public void reader(II_Result r) {
-        super.reader(r);
+        read(r);
     }
 
-    @Override
     @Actor
     public void invalidator() {
-        super.invalidator();
+        invalidate();
     }
 
-    @Override
     @Arbiter
     public void audit(II_Result r) {
-        super.audit(r);
+        judge(r);
     }
 }
