@@ -250,9 +250,6 @@ public final class BenchRunner {
     static List<Pass> passes(RunMode mode, CommandLineOptions cmd) {
         String all = BenchRunner.class.getPackageName() + "\\.";
         List<String> excludes = new ArrayList<>();
-        if (!Guest.hasMemoryChecks()) {
-            excludes.add("\\.HotPathMemoryChecks\\.");
-        }
         if (!ArenaBaseline.available()) {
             excludes.add("\\.ArenaBaseline\\.");
         }

@@ -31,20 +31,12 @@ final class Guest implements AutoCloseable {
         this(strategy, policy, pages, physicalPages, null);
     }
 
-    /**
-     * As above; {@code memoryChecks} non-null calls {@code Vm.Builder.memoryChecks(boolean)}, which
-     * may not exist in the core this is built against ({@link #hasMemoryChecks()}): it is looked up
-     * reflectively so that the module compiles either way.
-     */
+    /** As above; {@code memoryChecks} non-null sets {@code Vm.Builder.memoryChecks(boolean)}. */
     Guest(InvalidationStrategy strategy, GuardPolicy policy, int pages, int physicalPages, Boolean memoryChecks) {
         Vm.Builder b = Vm.builder().strategy(strategy).preemption(PreemptionModel.NONE).guardPolicy(policy)
                 .physicalPages(physicalPages);
         if (memoryChecks != null) {
-            try {
-                Vm.Builder.class.getMethod("memoryChecks", boolean.class).invoke(b, memoryChecks);
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException("Vm.Builder.memoryChecks(boolean) is not available", e);
-            }
+            b.memoryChecks(memoryChecks);
         }
         this.vm = b.build();
         this.pages = pages;
@@ -52,16 +44,6 @@ final class Guest implements AutoCloseable {
         vm.memslots().set(0, 0, pages, HVA);
         for (int i = 0; i < pages; i++) {
             writeSignature(i);
-        }
-    }
-
-    /** Whether the core has {@code Vm.Builder.memoryChecks(boolean)}. */
-    static boolean hasMemoryChecks() {
-        try {
-            Vm.Builder.class.getMethod("memoryChecks", boolean.class);
-            return true;
-        } catch (NoSuchMethodException e) {
-            return false;
         }
     }
 

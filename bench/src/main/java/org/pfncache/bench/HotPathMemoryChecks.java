@@ -21,9 +21,7 @@ import org.pfncache.PfnCache;
 
 /**
  * What the simulated memory's checks cost the section: {@code Vm.Builder.memoryChecks(true)} vs
- * {@code (false)}. Target: at most +2 ns per section. {@code memoryChecks} is looked up
- * reflectively (at setup only): when the core has no such method {@link BenchRunner} leaves this
- * class out and the table says so.
+ * {@code (false)}. Target: at most +2 ns per section.
  *
  * <p><b>Measures</b>, in ns per section: {@link HotPath#enterCheckRead} on one SRCU cache (the
  * strategy whose section is the cheapest to attribute), 1 thread, guard OFF, parameter

@@ -121,10 +121,6 @@ final class Targets {
 
     private void memoryChecksTarget() {
         String target = "memoryChecks(true) <= +2 ns per section (SRCU, 1 thread)";
-        if (!Guest.hasMemoryChecks()) {
-            lines.add(new Line(target, "-", "-", "N/A", "not available: Vm.Builder.memoryChecks missing"));
-            return;
-        }
         difference(target, results.interval("HotPathMemoryChecks.enterCheckRead", "checks=true"),
                 results.interval("HotPathMemoryChecks.enterCheckRead", "checks=false"), 2.0, " ns",
                 "HotPathMemoryChecks checks=true", "HotPathMemoryChecks checks=false");
