@@ -7,17 +7,18 @@ import org.pfncache.InvalidationStrategy;
 import org.pfncache.PfnCache;
 import org.pfncache.PreemptionModel;
 import org.pfncache.Vm;
+import org.pfncache.contract.Fixture;
 
 /**
- * A Vm built only through the public API, the way a benchmark needs it: one VMA of {@code pages}
- * pages at {@link #HVA}, one memslot over it (gfn i at hva {@code HVA + i} pages), and the value
- * {@link #signature(int)} at offset 0 of page i, so that a read that returns it read the right
- * page. Caches are gpa-based (kvm_gpc_activate), so check() also compares the memslot generation,
+ * A Vm built only through the public API, the way a benchmark needs it: core's {@link Fixture}
+ * layout over {@code pages} pages (one VMA at {@link #HVA}, memslot 0 over it, gfn i at hva
+ * {@code HVA + i} pages), with the value {@link #signature(int)} at offset 0 of page i, so that a
+ * read that returns it read the right page. Caches are gpa-based (kvm_gpc_activate), so check() also compares the memslot generation,
  * as a vCPU's caches in KVM do.
  */
 final class Guest implements AutoCloseable {
-    static final long HVA = 0x7f00_0000_0000L;
-    static final int PAGE = PfnCache.PAGE_SIZE;
+    static final long HVA = Fixture.HVA;
+    static final int PAGE = Fixture.PAGE;
     /** Every access the benchmarks make: 8 bytes at the cache's offset. */
     static final int LEN = 8;
     /** Live spacer objects kept between caches so two caches' lock words never share a cache line. */
@@ -38,26 +39,20 @@ final class Guest implements AutoCloseable {
         if (memoryChecks != null) {
             b.memoryChecks(memoryChecks);
         }
-        this.vm = b.build();
+        this.vm = Fixture.layOut(b.build(), pages, 0);
         this.pages = pages;
-        vm.mm().mmap(HVA, (long) pages * PAGE);
-        vm.memslots().set(0, 0, pages, HVA);
-        for (int i = 0; i < pages; i++) {
-            writeSignature(i);
-        }
     }
 
     static long hva(int page) {
-        return HVA + (long) page * PAGE;
+        return Fixture.hva(page);
     }
 
     static long gpa(int page) {
-        return (long) page * PAGE;
+        return Fixture.gpa(page);
     }
 
-    /** Outside the small-Long cache on purpose: boxing it is never free. */
     static long signature(int page) {
-        return 0x5157_0000_0000L | page;
+        return Fixture.signature(page);
     }
 
     void writeSignature(int page) {

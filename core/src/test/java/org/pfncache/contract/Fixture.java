@@ -9,9 +9,11 @@ import org.pfncache.PreemptionModel;
 import org.pfncache.Vm;
 
 /**
- * A Vm with one mapped region and one memslot over it: gfn i is at hva {@link #HVA} + i pages.
- * Each page holds a signature at offset {@link #SIG_OFFSET} so that a reader can tell which page it
- * read (used to prove "no data from another page").
+ * The one guest layout every test, jcstress state and benchmark uses: one mapped region at
+ * {@link #HVA} and one memslot over it, gfn i at hva {@link #HVA} + i pages, and each page holding
+ * {@link #signature(int)} so that a reader can tell which page it read ("no data from another
+ * page"). The contract kit uses instances ({@link #PAGES} pages, signature at {@link #SIG_OFFSET});
+ * the stress and bench modules lay their own Vms out with {@link #layOut}.
  */
 public final class Fixture implements AutoCloseable {
     public static final long HVA = 0x7f00_0000_0000L;
@@ -29,15 +31,24 @@ public final class Fixture implements AutoCloseable {
 
     /** {@code k} is the kind of the notifier-path locks and of mmu_lock alike. */
     public Fixture(InvalidationStrategy s, PreemptionModel m, LockKind k, GuardPolicy p) {
-        vm = Vm.builder().strategy(s).preemption(m).notifierLock(k).mmuLock(k).guardPolicy(p)
-                .guardListener(r -> reports.release()).physicalPages(256).build();
-        vm.mm().mmap(HVA, (long) PAGES * PAGE);
-        vm.memslots().set(0, 0, PAGES, HVA);
-        for (int i = 0; i < PAGES; i++) {
-            writeSignature(i);
-        }
+        vm = layOut(Vm.builder().strategy(s).preemption(m).notifierLock(k).mmuLock(k).guardPolicy(p)
+                .guardListener(r -> reports.release()).physicalPages(256).build(), PAGES, SIG_OFFSET);
     }
 
+    /**
+     * Maps {@code pages} pages at {@link #HVA}, puts memslot 0 over them and writes each page's
+     * signature at {@code sigOffset}; returns {@code vm}.
+     */
+    public static Vm layOut(Vm vm, int pages, int sigOffset) {
+        vm.mm().mmap(HVA, (long) pages * PAGE);
+        vm.memslots().set(0, 0, pages, HVA);
+        for (int i = 0; i < pages; i++) {
+            vm.mm().writeLong(hva(i) + sigOffset, signature(i));
+        }
+        return vm;
+    }
+
+    /** Page i's signature; outside the small-Long cache on purpose, so boxing it is never free. */
     public static long signature(int page) {
         return 0x5157_0000_0000L | page;
     }

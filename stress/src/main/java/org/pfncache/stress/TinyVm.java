@@ -4,10 +4,11 @@ import org.pfncache.GuardPolicy;
 import org.pfncache.InvalidationStrategy;
 import org.pfncache.PfnCache;
 import org.pfncache.Vm;
+import org.pfncache.contract.Fixture;
 
 /**
  * The smallest Vm a jcstress state can afford, since every state builds its own: 8 pages of
- * physical memory, a 2-page VMA at {@link #HVA} with memslot 0 over it (gfn i at hva
+ * physical memory and core's {@link Fixture} layout over 2 pages (gfn i at hva
  * {@code HVA + i * PAGE}), guard OFF (the guard is not under test here and costs a thread-local
  * walk per lock).
  *
@@ -18,10 +19,10 @@ import org.pfncache.Vm;
  * the live mapping and start the thread just to stop it).
  */
 public final class TinyVm {
-    public static final long HVA = 0x7f00_0000_0000L;
+    public static final long HVA = Fixture.HVA;
     public static final int PAGES = 2;
     public static final int PHYSICAL_PAGES = 8;
-    public static final int PAGE = PfnCache.PAGE_SIZE;
+    public static final int PAGE = Fixture.PAGE;
 
     private TinyVm() {
     }
@@ -32,20 +33,15 @@ public final class TinyVm {
 
     /** As {@link #build(InvalidationStrategy)}, from a builder the caller has set up further. */
     public static Vm build(Vm.Builder builder) {
-        Vm vm = builder
-                .guardPolicy(GuardPolicy.OFF)
-                .physicalPages(PHYSICAL_PAGES)
-                .build();
-        vm.mm().mmap(HVA, (long) PAGES * PAGE);
-        vm.memslots().set(0, 0, PAGES, HVA);
-        return vm;
+        return Fixture.layOut(builder.guardPolicy(GuardPolicy.OFF).physicalPages(PHYSICAL_PAGES).build(), PAGES,
+                Fixture.SIG_OFFSET);
     }
 
     public static long hva(int page) {
-        return HVA + (long) page * PAGE;
+        return Fixture.hva(page);
     }
 
     public static long gpa(int page) {
-        return (long) page * PAGE;
+        return Fixture.gpa(page);
     }
 }
