@@ -36,6 +36,7 @@ public final class Main {
               --duration D                    how long the host thread invalidates: 500ms, 2s, 1.5s (default 1s)
               --json                          print exactly one JSON object on stdout
               --splats, --splat               print every distinct splat, not only the first
+              --jfr FILE                      record the run's JFR events (org.pfncache.*) to FILE
             """;
 
     private static final String MATRIX_OPTIONS = """
@@ -70,11 +71,13 @@ public final class Main {
     private static final String JSON_SHAPE = """
             JSON (--json): one object on one line of stdout.
               scenario: {strategy, preemption, notifierLock, mmuLock, context, readers, durationMs,
-                elapsedMs, verdict, summary, reason (N/A only),
+                elapsedMs, verdict, summary, splatIs, reason (N/A only),
                 operations: {reads, writes, faults, mismatches}, invalidations,
                 invalidatorStoppedBy, retries,
                 reaps: {calls, attempts, complete, incomplete, rangesReaped, rangesRetried},
                 audit: {staleAccesses, writesToFreedPages, pagesMapped, pagesLeaked} or null,
+                stats: {invalidations, invalidationFailures, cachesCleared, refreshes,
+                refreshRetries, faults, notifierFailures, gracePeriods, memslotWaits},
                 reportCount, restoreReports, reportSites: {site: count}, reports: [first 5 splats],
                 distinctReports: [{count, splat}] (with --splats), hangs: [thread],
                 errors: [{thread, type, message, at: [frame]}]}
@@ -184,7 +187,7 @@ public final class Main {
     }
 
     private static final Set<String> SCENARIO_VALUED =
-            Set.of("strategy", "preemption", "notifier-lock", "mmu-lock", "context", "readers", "duration");
+            Set.of("strategy", "preemption", "notifier-lock", "mmu-lock", "context", "readers", "duration", "jfr");
     private static final Set<String> MATRIX_VALUED = Set.of("strategies", "preemptions", "notifier-locks",
             "mmu-locks", "contexts", "readers", "duration", "html");
     private static final Set<String> SOAK_VALUED = Set.of("duration", "strategies", "vcpus", "caches", "preemption");
@@ -285,13 +288,33 @@ public final class Main {
                 o.intValue("readers", seed.readers(), 1, ScenarioConfig.MAX_READERS),
                 o.duration("duration", seed.duration()),
                 seed.hangTimeout());
-        ScenarioResult result = Scenario.run(config);
+        String jfr = o.value("jfr", null, s -> s);
+        ScenarioResult result = jfr == null ? Scenario.run(config) : recorded(config, java.nio.file.Path.of(jfr));
         if (o.flag("json")) {
             out.println(Json.write(result.toJson(splats(o))));
         } else {
             result.printText(out, splats(o));
         }
         return EXIT_OK;
+    }
+
+    /** Runs {@code config} under a JFR recording of the org.pfncache events, dumped to {@code file}. */
+    private static ScenarioResult recorded(ScenarioConfig config, java.nio.file.Path file) throws InterruptedException {
+        try (jdk.jfr.Recording r = new jdk.jfr.Recording()) {
+            r.setName("pfncache scenario");
+            for (String e : List.of("Invalidation", "Refresh", "GracePeriod", "OomReap", "GuardReport")) {
+                r.enable("org.pfncache." + e);
+            }
+            r.start();
+            ScenarioResult result = Scenario.run(config);
+            r.stop();
+            try {
+                r.dump(file);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot write the JFR recording to " + file, e);
+            }
+            return result;
+        }
     }
 
     /** The default rows, or every combination of the given notifier and mmu_lock kinds. */

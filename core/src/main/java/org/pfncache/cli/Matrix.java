@@ -133,6 +133,9 @@ final class Matrix {
             out.printf("  %-7s %s%n", v.label, v.meaning);
         }
         out.println();
+        out.println("splats: the seed thread shows one splat, (a): PREEMPT_RT, spinlock_t notifier locks, the");
+        out.println("  oom column, BUG@kvm->mn_invalidate_lock. Every other BUG cell is a prediction.");
+        out.println();
         out.println("contexts:");
         for (InvalidationContext c : contexts) {
             out.printf("  %-8s %s (thread %s)%n", c.cliName, describe(c), c.threadName);
@@ -155,7 +158,7 @@ final class Matrix {
                 out.println("== " + r.config().strategy().name() + " " + ScenarioConfig.cliName(r.config().preemption())
                         + " notifier=" + ScenarioConfig.cliName(r.config().notifierLock())
                         + " mmu_lock=" + ScenarioConfig.mmuCliName(r.config().mmuLock()) + " " + r.config().context().cliName
-                        + ": first of " + r.reports().size() + " reports ==");
+                        + ": first of " + r.reports().size() + " reports, " + r.splatIs() + " ==");
                 GuardReport first = r.firstBug() != null ? r.firstBug() : r.reports().get(0);
                 out.print(first.format());
             }

@@ -151,7 +151,7 @@ final class Scenario {
         }
         return new ScenarioResult(config, null, elapsed,
                 new ScenarioResult.Operations(reads, writes, faults, mismatches), invalidator.counts(),
-                audit, List.copyOf(contextReports), restoreReports.get(), hangs, errors);
+                audit, List.copyOf(contextReports), restoreReports.get(), hangs, errors, vm.stats());
     }
 
     /** Starts every thread, releases them together, stops and joins them; returns the run's wall time. */

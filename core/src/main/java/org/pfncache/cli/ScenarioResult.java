@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.pfncache.VmStats;
 import org.pfncache.guard.GuardReport;
 import org.pfncache.host.MemoryAudit;
 
@@ -20,7 +21,7 @@ import org.pfncache.host.MemoryAudit;
  */
 record ScenarioResult(ScenarioConfig config, String notAvailable, long elapsedNanos, Operations operations,
                       Invalidations invalidations, MemoryAudit audit, List<GuardReport> reports,
-                      int restoreReports, List<String> hangs, List<Failure> errors) {
+                      int restoreReports, List<String> hangs, List<Failure> errors, VmStats stats) {
     /** Splats a JSON object carries in full; {@code reportCount} says how many there were. */
     static final int MAX_JSON_REPORTS = 5;
     /** Report sites the text form names. */
@@ -69,7 +70,7 @@ record ScenarioResult(ScenarioConfig config, String notAvailable, long elapsedNa
 
     static ScenarioResult notAvailable(ScenarioConfig config, String reason) {
         return new ScenarioResult(config, reason == null ? "not implemented" : reason, 0, Operations.NONE,
-                Invalidations.NONE, null, List.of(), 0, List.of(), List.of());
+                Invalidations.NONE, null, List.of(), 0, List.of(), List.of(), null);
     }
 
     Verdict verdict() {
@@ -100,6 +101,24 @@ record ScenarioResult(ScenarioConfig config, String notAvailable, long elapsedNa
 
     static boolean isWarning(GuardReport r) {
         return r.kind() == GuardReport.Kind.WARN;
+    }
+
+    /**
+     * Where the first BUG splat stands against the seed thread, which shows one splat only:
+     * "the seed's splat (a)" for the seed's configuration (PREEMPT_RT, spinlock_t notifier locks,
+     * the OOM reaper) at mn_invalidate_lock; "a prediction" for any other BUG, since the seed
+     * shows nothing else (R14); "none" without a BUG.
+     */
+    String splatIs() {
+        GuardReport bug = firstBug();
+        if (bug == null) {
+            return "none";
+        }
+        boolean seed = config.preemption() == org.pfncache.PreemptionModel.RT
+                && config.notifierLock() == org.pfncache.LockKind.SPINLOCK
+                && config.context() == InvalidationContext.OOM
+                && bug.site().equals("&kvm->mn_invalidate_lock");
+        return seed ? "the seed's splat (a)" : "a prediction: the seed thread shows only splat (a)";
     }
 
     /** The first BUG report (the verdict's site), null if none. */
@@ -184,6 +203,7 @@ record ScenarioResult(ScenarioConfig config, String notAvailable, long elapsedNa
         o.put("elapsedMs", elapsedNanos / 1_000_000);
         o.put("verdict", verdict().label);
         o.put("summary", summary());
+        o.put("splatIs", splatIs());
         if (notAvailable != null) {
             o.put("reason", notAvailable);
         }
@@ -213,6 +233,19 @@ record ScenarioResult(ScenarioConfig config, String notAvailable, long elapsedNa
             a.put("pagesMapped", audit.pagesMapped());
             a.put("pagesLeaked", audit.pagesLeaked());
             o.put("audit", a);
+        }
+        if (stats != null) {
+            Map<String, Object> st = new LinkedHashMap<>();
+            st.put("invalidations", stats.invalidations());
+            st.put("invalidationFailures", stats.invalidationFailures());
+            st.put("cachesCleared", stats.cachesCleared());
+            st.put("refreshes", stats.refreshes());
+            st.put("refreshRetries", stats.refreshRetries());
+            st.put("faults", stats.faults());
+            st.put("notifierFailures", stats.notifierFailures());
+            st.put("gracePeriods", stats.gracePeriods());
+            st.put("memslotWaits", stats.memslotWaits());
+            o.put("stats", st);
         }
         o.put("reportCount", reports.size());
         o.put("restoreReports", restoreReports);
@@ -293,7 +326,7 @@ record ScenarioResult(ScenarioConfig config, String notAvailable, long elapsedNa
             }
         } else {
             out.println();
-            out.println("first splat:");
+            out.println("first splat (" + splatIs() + "):");
             out.print((firstBug() != null ? firstBug() : reports.get(0)).format());
         }
     }

@@ -195,6 +195,39 @@ class MainTest {
         assertEquals(List.of(), o.get("errors"));
     }
 
+    /** R14: the seed's configuration prints the seed's splat (a); any other BUG is labelled a prediction. */
+    @Test
+    void scenarioJson_splatIsTheSeedsOrAPrediction_andCarriesVmStats() {
+        Map<String, Object> seed = MiniJson.parseObject(run("scenario", "--json", "--duration", SHORT).out());
+        assertEquals("the seed's splat (a)", seed.get("splatIs"));
+        Map<String, Object> stats = map(seed.get("stats"));
+        assertTrue((Long) stats.get("invalidations") > 0, stats.toString());
+        assertTrue((Long) stats.get("refreshes") > 0, stats.toString());
+        Map<String, Object> b = MiniJson.parseObject(run("scenario", "--json", "--notifier-lock", "raw",
+                "--duration", SHORT).out());
+        assertEquals("a prediction: the seed thread shows only splat (a)", b.get("splatIs"));
+        Map<String, Object> ok = MiniJson.parseObject(run("scenario", "--json", "--preemption", "none",
+                "--duration", SHORT).out());
+        assertEquals("none", ok.get("splatIs"));
+    }
+
+    @Test
+    void scenarioJfr_recordsTheRunsEvents() throws Exception {
+        java.nio.file.Path f = java.nio.file.Files.createTempFile("pfncache-scenario", ".jfr");
+        try {
+            Result r = run("scenario", "--strategy", "srcu", "--preemption", "none", "--context", "migrate",
+                    "--duration", SHORT, "--jfr", f.toString());
+            assertEquals(0, r.status(), r.err());
+            List<jdk.jfr.consumer.RecordedEvent> events = jdk.jfr.consumer.RecordingFile.readAllEvents(f);
+            assertTrue(events.stream().anyMatch(e -> e.getEventType().getName().equals("org.pfncache.Invalidation")),
+                    "no invalidation recorded");
+            assertTrue(events.stream().anyMatch(e -> e.getEventType().getName().equals("org.pfncache.Refresh")),
+                    "no refresh recorded");
+        } finally {
+            java.nio.file.Files.deleteIfExists(f);
+        }
+    }
+
     @Test
     void scenarioJson_preemptNone_isOk() {
         Result r = run("scenario", "--json", "--preemption", "none", "--duration", SHORT);
@@ -240,7 +273,7 @@ class MainTest {
         assertTrue(out.contains("OOM reaps"), out);
         assertTrue(out.contains("audit:"), out);
         assertTrue(out.contains("guard reports:"), out);
-        assertTrue(out.contains("first splat:\nBUG: sleeping function called from invalid context at kernel/locking/spinlock_rt.c:48"), out);
+        assertTrue(out.contains("first splat (the seed's splat (a)):\nBUG: sleeping function called from invalid context at kernel/locking/spinlock_rt.c:48"), out);
         assertTrue(out.contains("name: oom_reaper"), out);
     }
 
