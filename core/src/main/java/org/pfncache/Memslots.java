@@ -62,6 +62,13 @@ public final class Memslots {
     private final Object updateLock = new Object();
     /** Published whole; volatile so that a reader of the reference sees the slots it names (R11). */
     private volatile Snapshot current = new Snapshot(0, new Slot[0]);
+    /**
+     * current's generation, in a field of its own so that check() (R3) loads one volatile long
+     * instead of the snapshot and then its field. Written after current, each time: a check that
+     * still sees the old value fails against a cache refreshed from the new snapshot and refreshes
+     * again; once an update has returned, every check sees its generation.
+     */
+    private volatile long generation;
     /** The Vm's kvm_swap_active_memslots: runs its argument once no invalidation is in progress. */
     private final Consumer<Runnable> swap;
 
@@ -73,8 +80,13 @@ public final class Memslots {
     private void install(Slot[] slots) {
         long gen = current.generation();
         Snapshot inProgress = new Snapshot(gen | GEN_UPDATE_IN_PROGRESS, slots);
-        swap.accept(() -> current = inProgress);
-        current = new Snapshot(gen + GENERATION_STEP, slots);
+        swap.accept(() -> {
+            current = inProgress;
+            generation = inProgress.generation();
+        });
+        Snapshot done = new Snapshot(gen + GENERATION_STEP, slots);
+        current = done;
+        generation = done.generation();
     }
 
     /** Adds or replaces slot {@code id} (the generation advances). Overlap with another slot is refused. */
@@ -120,7 +132,7 @@ public final class Memslots {
     }
 
     public long generation() {
-        return current.generation();
+        return generation;
     }
 
     Snapshot snapshot() {

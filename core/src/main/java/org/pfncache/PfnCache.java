@@ -54,6 +54,8 @@ public final class PfnCache {
     }
 
     private final Vm vm;
+    /** The Vm's memslots, held directly: check() (R3) reaches the generation in two loads. */
+    private final Memslots memslots;
     private final String name;
     private final InvalidationStrategy strategy;
     private final CacheLock lock;
@@ -83,6 +85,7 @@ public final class PfnCache {
 
     PfnCache(Vm vm, String name, InvalidationStrategy strategy, CacheLock lock) {
         this.vm = vm;
+        this.memslots = vm.memslots();
         this.name = name;
         this.strategy = strategy;
         this.lock = lock;
@@ -410,7 +413,7 @@ public final class PfnCache {
     /** R3 on one state: active, valid, current memslot generation (gpa-based), and len fits. */
     private boolean check(CacheState s, int len) {
         return s.valid && s.active
-                && (s.gpa == INVALID_GPA || s.generation == vm.memslots().generation())
+                && (s.gpa == INVALID_GPA || s.generation == memslots.generation())
                 && len <= PAGE_SIZE - s.offset;
     }
 

@@ -3,6 +3,7 @@ package org.pfncache.strategy;
 import org.pfncache.InvalidationStrategy;
 import org.pfncache.sync.RawSpinLock;
 import org.pfncache.sync.SeqCount;
+import org.pfncache.sync.Srcu;
 
 /**
  * SEQCOUNT, the seed thread's proposal as posed (docs/semantics.md, strategies): the cache's
@@ -61,12 +62,13 @@ public final class SeqCountStrategy implements InvalidationStrategy {
     }
 
     private static final class Lock implements CacheLock {
-        private final SrcuDomain domain;
+        /** The Vm's SRCU domain's Srcu, held directly: the read path loads one field, not two. */
+        private final Srcu srcu;
         private final RawSpinLock lock;
         private final SeqCount seq;
 
         Lock(SrcuDomain domain, RawSpinLock lock, SeqCount seq) {
-            this.domain = domain;
+            this.srcu = domain.srcu;
             this.lock = lock;
             this.seq = seq;
         }
@@ -74,7 +76,7 @@ public final class SeqCountStrategy implements InvalidationStrategy {
         /** Token: the SRCU index in the low 32 bits, the seqcount value in the high 32. */
         @Override
         public long readLock() {
-            int idx = domain.srcu.readLock();
+            int idx = srcu.readLock();
             int start = seq.readBegin();
             return ((long) start << 32) | (idx & 0xffff_ffffL);
         }
@@ -86,7 +88,7 @@ public final class SeqCountStrategy implements InvalidationStrategy {
 
         @Override
         public void readUnlock(long token) {
-            domain.srcu.readUnlock((int) token);
+            srcu.readUnlock((int) token);
         }
 
         @Override
@@ -115,7 +117,7 @@ public final class SeqCountStrategy implements InvalidationStrategy {
 
         @Override
         public void retire(long uhva, Runnable unmap) {
-            domain.srcu.call(unmap); // SRCU only at unmap: no drain, the proposal's hazard
+            srcu.call(unmap); // SRCU only at unmap: no drain, the proposal's hazard
         }
     }
 }

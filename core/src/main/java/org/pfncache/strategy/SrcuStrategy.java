@@ -2,6 +2,7 @@ package org.pfncache.strategy;
 
 import org.pfncache.InvalidationStrategy;
 import org.pfncache.sync.RawSpinLock;
+import org.pfncache.sync.Srcu;
 
 /**
  * SRCU epochs (docs/semantics.md, strategies). Readers enter the Vm's SRCU read section
@@ -58,21 +59,24 @@ public final class SrcuStrategy implements InvalidationStrategy {
 
     private static final class Lock implements CacheLock {
         private final SrcuDomain domain;
+        /** The domain's Srcu, held directly: the read path loads one field, not two. */
+        private final Srcu srcu;
         private final RawSpinLock lock;
 
         Lock(SrcuDomain domain, RawSpinLock lock) {
             this.domain = domain;
+            this.srcu = domain.srcu;
             this.lock = lock;
         }
 
         @Override
         public long readLock() {
-            return domain.srcu.readLock();
+            return srcu.readLock();
         }
 
         @Override
         public void readUnlock(long token) {
-            domain.srcu.readUnlock((int) token);
+            srcu.readUnlock((int) token);
         }
 
         @Override
@@ -92,7 +96,7 @@ public final class SrcuStrategy implements InvalidationStrategy {
 
         @Override
         public void retire(long uhva, Runnable unmap) {
-            domain.srcu.call(unmap);
+            srcu.call(unmap);
         }
     }
 }
