@@ -127,29 +127,35 @@ public final class PfnCache {
 
     private void activate(long gpa, long uhva, int len) {
         requireLen(gpa, uhva, len, "activate");
-        vm.ensureOpen();
-        ContextGuard.enterOperation(vm.guard());
+        refuseInOwnRead("activate");
+        // The Vm's gate first: close() waits for us or we fail, never half of each (Vm's lifecycle).
+        vm.enterOperation("activate");
         try {
-            refreshLock.lock("kvm_gpc_activate");
+            ContextGuard.enterOperation(vm.guard());
             try {
-                if (!lvState().active) {
-                    // R1: add to gpc_list before setting active, so that a concurrent refresh cannot
-                    // map a page before invalidations can reach this cache.
-                    vm.gpcList().add(this);
-                    lock.writeLock();
-                    try {
-                        publish(lvState().withActive(true));
-                    } finally {
-                        lock.writeUnlock();
+                refreshLock.lock("kvm_gpc_activate");
+                try {
+                    if (!lvState().active) {
+                        // R1: add to gpc_list before setting active, so that a concurrent refresh
+                        // cannot map a page before invalidations can reach this cache.
+                        vm.gpcList().add(this);
+                        lock.writeLock();
+                        try {
+                            publish(lvState().withActive(true));
+                        } finally {
+                            lock.writeUnlock();
+                        }
                     }
+                    refreshLocked(gpa, uhva);
+                } finally {
+                    refreshLock.unlock();
                 }
-                refreshLocked(gpa, uhva);
             } finally {
-                refreshLock.unlock();
+                // Outside the lock's try: a guard error from lock() must not leave the Vm's scope on the thread.
+                ContextGuard.exitOperation();
             }
         } finally {
-            // Outside the lock's try: a guard error from lock() must not leave the Vm's scope on the thread.
-            ContextGuard.exitOperation();
+            vm.exitOperation();
         }
     }
 
@@ -157,24 +163,29 @@ public final class PfnCache {
 
     /** kvm_gpc_refresh (R4). */
     public void refresh(int len) {
-        vm.ensureOpen();
-        ContextGuard.enterOperation(vm.guard());
+        refuseInOwnRead("refresh");
+        vm.enterOperation("refresh");
         try {
-            refreshLock.lock("kvm_gpc_refresh");
+            ContextGuard.enterOperation(vm.guard());
             try {
-                CacheState s = lvState();
-                requireLen(s.gpa, s.uhva, len, "refresh");
-                if (!s.active) {
-                    throw new IllegalStateException("refresh: cache " + name + " is not active");
+                refreshLock.lock("kvm_gpc_refresh");
+                try {
+                    CacheState s = lvState();
+                    requireLen(s.gpa, s.uhva, len, "refresh");
+                    if (!s.active) {
+                        throw new IllegalStateException("refresh: cache " + name + " is not active");
+                    }
+                    // A cache is gpa-based or hva-based, not both; a gpa-based one recomputes its hva.
+                    refreshLocked(s.gpa, s.gpa == INVALID_GPA ? s.uhva : BAD_HVA);
+                } finally {
+                    refreshLock.unlock();
                 }
-                // A cache is gpa-based or hva-based, not both; a gpa-based one recomputes its hva.
-                refreshLocked(s.gpa, s.gpa == INVALID_GPA ? s.uhva : BAD_HVA);
             } finally {
-                refreshLock.unlock();
+                // Outside the lock's try: a guard error from lock() must not leave the Vm's scope on the thread.
+                ContextGuard.exitOperation();
             }
         } finally {
-            // Outside the lock's try: a guard error from lock() must not leave the Vm's scope on the thread.
-            ContextGuard.exitOperation();
+            vm.exitOperation();
         }
     }
 
@@ -320,8 +331,26 @@ public final class PfnCache {
 
     // ---- R6: deactivation ----
 
-    /** kvm_gpc_deactivate (R6); idempotent. */
+    /**
+     * kvm_gpc_deactivate (R6); idempotent. Once deactivated, the Vm no longer references the cache:
+     * a cache the caller drops is then garbage (the Vm's close-time registry is gpc_list, the active
+     * caches only). During or after {@link Vm#close()} it returns once close has deactivated every
+     * cache, so it never throws because the Vm is closed.
+     */
     public void deactivate() {
+        refuseInOwnRead("deactivate");
+        if (!vm.enterOperationUnlessClosing()) {
+            return; // closing: close() deactivated (or reported) every cache before we returned
+        }
+        try {
+            deactivateGated();
+        } finally {
+            vm.exitOperation();
+        }
+    }
+
+    /** Deactivation proper; the caller is inside the Vm's gate, or is close() itself. */
+    void deactivateGated() {
         ContextGuard.enterOperation(vm.guard());
         try {
             refreshLock.lock("kvm_gpc_deactivate");
@@ -369,10 +398,19 @@ public final class PfnCache {
         return new SectionImpl(lock.readLock());
     }
 
-    /** R7: enter, check, refresh on failure, call {@code reader} on the khva, leave. */
+    /**
+     * R7: enter, check, refresh on failure, call {@code reader} on the khva, leave. Under an
+     * optimistic strategy (SEQCOUNT) a section that raced a writer is discarded and {@code reader}
+     * runs again, so it may run more than once and must not have effects outside its result.
+     *
+     * @throws IllegalStateException if {@code reader} refreshes, activates or deactivates this very
+     *     cache under an optimistic strategy: every such write invalidates the reader's own section,
+     *     so the re-runs would never end (detected on the first re-run)
+     */
     public <R> R read(int len, Function<Khva, R> reader) {
         requireAccessLen(len);
         Objects.requireNonNull(reader, "reader");
+        boolean rerun = false;
         for (;;) {
             long token = lock.readLock();
             boolean checked = false;
@@ -382,7 +420,7 @@ public final class PfnCache {
                 CacheState s = lvState();
                 if (check(s, len)) {
                     checked = true;
-                    result = reader.apply(s.khva);
+                    result = rerun ? rerun(reader, s.khva) : reader.apply(s.khva);
                     // An optimistic section that raced a writer re-runs the reader.
                     done = lock.readValidate(token);
                 }
@@ -394,6 +432,8 @@ public final class PfnCache {
             }
             if (!checked) {
                 refresh(len);
+            } else {
+                rerun = true;
             }
         }
     }
@@ -403,7 +443,13 @@ public final class PfnCache {
         return access(len, Objects.requireNonNull(reader, "reader"), APPLY_AS_LONG);
     }
 
-    /** R7 for writes into the page (allocation-free). */
+    /**
+     * R7 for writes into the page (allocation-free). Under an optimistic strategy (SEQCOUNT) a
+     * section that raced an invalidation is discarded and {@code writer} runs again: it may run
+     * more than once (each run's stores may have landed, in the old page or the new one), so it
+     * must be idempotent. The same refusal as {@link #read} applies to a writer that refreshes its
+     * own cache.
+     */
     public void write(int len, Consumer<Khva> writer) {
         access(len, Objects.requireNonNull(writer, "writer"), ACCEPT);
     }
@@ -420,6 +466,7 @@ public final class PfnCache {
     /** The R7 loop of {@link #readLong} and {@link #write}: non-capturing adapters, so nothing is allocated. */
     private long access(int len, Object fn, ToLongBiFunction<Object, Khva> body) {
         requireAccessLen(len);
+        boolean rerun = false;
         for (;;) {
             long token = lock.readLock();
             boolean checked = false;
@@ -429,7 +476,7 @@ public final class PfnCache {
                 CacheState s = lvState();
                 if (check(s, len)) {
                     checked = true;
-                    result = body.applyAsLong(fn, s.khva);
+                    result = rerun ? rerun(fn, body, s.khva) : body.applyAsLong(fn, s.khva);
                     done = lock.readValidate(token);
                 }
             } finally {
@@ -440,7 +487,49 @@ public final class PfnCache {
             }
             if (!checked) {
                 refresh(len);
+            } else {
+                rerun = true;
             }
+        }
+    }
+
+    /**
+     * The cache whose reader function this thread is re-running after a discarded optimistic
+     * section (null: none). Set only on that slow path, so the first run costs nothing; a write to
+     * the same cache from inside a re-run is refused ({@link #refuseInOwnRead}). A section the
+     * reader itself invalidates fails validation every time, so the first re-run is where a
+     * livelock shows; a re-run caused by another thread's invalidation refreshes nothing itself.
+     */
+    private static final ThreadLocal<PfnCache> RERUNNING = new ThreadLocal<>();
+
+    /** Runs {@code reader} again, marked as this cache's re-run on this thread (out of line: the first run stays small). */
+    private <R> R rerun(Function<Khva, R> reader, Khva khva) {
+        PfnCache outer = RERUNNING.get();
+        RERUNNING.set(this);
+        try {
+            return reader.apply(khva);
+        } finally {
+            RERUNNING.set(outer);
+        }
+    }
+
+    private long rerun(Object fn, ToLongBiFunction<Object, Khva> body, Khva khva) {
+        PfnCache outer = RERUNNING.get();
+        RERUNNING.set(this);
+        try {
+            return body.applyAsLong(fn, khva);
+        } finally {
+            RERUNNING.set(outer);
+        }
+    }
+
+    /** Refuses a write-side operation from inside this cache's own re-run reader function. */
+    private void refuseInOwnRead(String op) {
+        if (RERUNNING.get() == this) {
+            throw new IllegalStateException(op + "() of cache " + name + " from inside its own " + strategy.name()
+                    + " read()/readLong()/write() function: each " + op + " invalidates the reader's own"
+                    + " optimistic section, so the function would be re-run forever (livelock); call " + op
+                    + " before the read, or use enter() and check()");
         }
     }
 
@@ -503,7 +592,12 @@ public final class PfnCache {
         }
     }
 
-    /** The kernel-shaped read section. Not thread-safe: one thread enters, checks, uses and closes it. */
+    /**
+     * The kernel-shaped read section. A single-thread object: the thread that entered it checks,
+     * uses and closes it; any other thread calling one of its methods gets
+     * {@link IllegalStateException} and changes nothing (the read side and the guard's per-thread
+     * context belong to the entering thread).
+     */
     public interface Section extends AutoCloseable {
         /** kvm_gpc_check (R3). */
         boolean check(int len);
@@ -521,6 +615,8 @@ public final class PfnCache {
 
     private final class SectionImpl implements Section {
         private final long token;
+        /** The entering thread: the one field compare on every call (issue 9, item 3). */
+        private final Thread owner = Thread.currentThread();
         private CacheState checked;
         private boolean closed;
 
@@ -529,8 +625,18 @@ public final class PfnCache {
         }
 
         private void ensureOpen(String op) {
+            ensureOwner(op);
             if (closed) {
                 throw new IllegalStateException(op + " on a closed section of cache " + name);
+            }
+        }
+
+        private void ensureOwner(String op) {
+            if (owner != Thread.currentThread()) {
+                throw new IllegalStateException(op + " of a section of cache " + name + " from thread '"
+                        + Thread.currentThread().getName() + "', but thread '" + owner.getName()
+                        + "' entered it: a section belongs to the thread that entered it (its read side and"
+                        + " lock context are that thread's); nothing was changed");
             }
         }
 
@@ -561,6 +667,7 @@ public final class PfnCache {
 
         @Override
         public void close() {
+            ensureOwner("close()");
             if (!closed) {
                 closed = true;
                 checked = null;

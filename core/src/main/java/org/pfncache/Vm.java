@@ -9,7 +9,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -47,11 +51,24 @@ import org.pfncache.sync.RwLock;
  * for a range that no memslot overlaps the sequence is not bumped, so a refresh of an hva-based
  * cache outside every memslot that straddles a whole invalidation, start to end, publishes the old
  * pfn (see docs/semantics.md, R9, and the test named after mmu_notifier_retry_cache).
+ *
+ * <p>Lifecycle: an operations gate. {@code activate}, {@code activateHva}, {@code refresh},
+ * {@code deactivate} and {@link #newCache} run inside the gate ({@link #enterOperation}); one word
+ * holds a CLOSING bit and the number of operations inside. An operation enters with a CAS that
+ * fails once CLOSING is set, so it either is counted before {@link #close()} sets CLOSING or
+ * sees CLOSING and throws {@link IllegalStateException}. close() sets CLOSING, waits for the count
+ * to drain (the last operation out unparks it), and only then deactivates the caches on gpc_list:
+ * after close() returns no cache is active and nothing is mapped, whoever lost the race. The Vm
+ * keeps no other list of caches: gpc_list holds the active ones only, so a deactivated cache the
+ * caller dropped is garbage. {@code deactivate} during or after close returns once close has
+ * finished (close deactivates everything), so it stays idempotent and never throws for a closed
+ * Vm. A second close() waits for the first to finish.
  */
 public final class Vm implements AutoCloseable {
     private static final VarHandle COUNT;
     private static final VarHandle SEQ;
     private static final AtomicInteger VM_IDS = new AtomicInteger();
+    private static final System.Logger LOG = System.getLogger(Vm.class.getName());
     /** The most simulated RAM a Vm may have: 2^20 pages (4 GiB). */
     public static final int MAX_PHYSICAL_PAGES = 1 << 20;
 
@@ -80,7 +97,14 @@ public final class Vm implements AutoCloseable {
     private final Map<Class<?>, Object> shared = new LinkedHashMap<>();
     /** Copy-on-write snapshot of the shared resources that drain readers on invalidation. */
     private volatile InvalidationStrategy.Drain[] drains = new InvalidationStrategy.Drain[0];
-    private final List<PfnCache> caches = new ArrayList<>();
+    /** The operations gate: {@link #CLOSING} plus the number of operations inside (class comment). */
+    private final AtomicLong gate = new AtomicLong();
+    private static final long CLOSING = 1L << 62;
+    /** The thread running close(); set (once, by CAS) before CLOSING, read by the last operation out. */
+    private final AtomicReference<Thread> closer = new AtomicReference<>();
+    /** Counted down when the first close() has finished; later closes and deactivates wait for it. */
+    private final CountDownLatch closeDone = new CountDownLatch(1);
+    private final Duration readerStallTimeout;
     private final Notifier notifier = new Notifier();
     private final AtomicInteger cacheIds = new AtomicInteger();
     /** Written under mn_invalidate_lock; read lock-free by refresh (see the class comment). */
@@ -101,6 +125,7 @@ public final class Vm implements AutoCloseable {
         this.notifierLockKind = b.notifierLock;
         this.mmuLockKind = b.mmuLock;
         this.nonBlockPollBudget = b.nonBlockPollBudget;
+        this.readerStallTimeout = b.readerStallTimeout;
         this.memory = new PhysicalMemory(b.physicalPages);
         this.mm = new HostMm(memory, guard);
         this.memslots = new Memslots(this::swapActiveMemslots);
@@ -168,18 +193,18 @@ public final class Vm implements AutoCloseable {
     /** kvm_gpc_init with a chosen strategy. */
     public PfnCache newCache(InvalidationStrategy strategy) {
         Objects.requireNonNull(strategy, "strategy");
-        ensureOpen();
-        String name = "gpc" + id + "." + cacheIds.incrementAndGet();
-        InvalidationStrategy.CacheLock lock = strategy.newCacheLock(new Context(name));
-        if (lock == null) {
-            throw new IllegalStateException("strategy " + strategy.name() + " returned no cache lock");
+        // Inside the gate: a shared resource (kvm->srcu) made here is one close() will close.
+        enterOperation("newCache");
+        try {
+            String name = "gpc" + id + "." + cacheIds.incrementAndGet();
+            InvalidationStrategy.CacheLock lock = strategy.newCacheLock(new Context(name));
+            if (lock == null) {
+                throw new IllegalStateException("strategy " + strategy.name() + " returned no cache lock");
+            }
+            return new PfnCache(this, name, strategy, lock);
+        } finally {
+            exitOperation();
         }
-        PfnCache cache = new PfnCache(this, name, strategy, lock);
-        synchronized (caches) {
-            ensureOpen();
-            caches.add(cache);
-        }
-        return cache;
     }
 
     /** kvm->mmu_invalidate_seq. */
@@ -197,25 +222,139 @@ public final class Vm implements AutoCloseable {
         return gpcList.size();
     }
 
+    /** True once close() has begun. */
     public boolean isClosed() {
         return closed;
     }
 
-    /** Deactivates every cache, waits for deferred unmaps, closes shared resources, leaves the mm. */
+    /** Test hook: how many caches the Vm references for close() (gpc_list: the active ones). */
+    int registeredCaches() {
+        return gpcList.size();
+    }
+
+    // ---- lifecycle: the operations gate (class comment) ----
+
+    /** Enters the gate, or throws if close() has begun. Pair with {@link #exitOperation()} in a finally. */
+    void enterOperation(String op) {
+        if (!tryEnterOperation()) {
+            throw new IllegalStateException(op + ": Vm " + id + " is closed");
+        }
+    }
+
+    private boolean tryEnterOperation() {
+        for (;;) {
+            long g = gate.get();
+            if ((g & CLOSING) != 0) {
+                return false;
+            }
+            // Volatile CAS: close()'s getAndAdd of CLOSING and this CAS are ordered one way or the
+            // other; if CLOSING came first this fails and re-reads it.
+            if (gate.compareAndSet(g, g + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * For deactivate: enters the gate and returns true, or, once close() has begun, waits for it
+     * to finish and returns false (close deactivates every cache). On close()'s own thread (a
+     * listener calling back) it returns false at once rather than wait for itself.
+     */
+    boolean enterOperationUnlessClosing() {
+        if (tryEnterOperation()) {
+            return true;
+        }
+        if (closer.get() != Thread.currentThread()) {
+            awaitCloseDone();
+        }
+        return false;
+    }
+
+    void exitOperation() {
+        // Volatile decrement: pairs with the closer's volatile reads of the gate in awaitOperations();
+        // the closer published itself before setting CLOSING, so reading CLOSING here means closer is set.
+        if (gate.decrementAndGet() == CLOSING) {
+            LockSupport.unpark(closer.get()); // pairs with the park in awaitOperations()
+        }
+    }
+
+    /** close(), waiting for in-flight operations: false if they did not drain by {@code deadline}. */
+    private boolean awaitOperations(long deadline) {
+        boolean interrupted = false;
+        try {
+            for (;;) {
+                if ((gate.get() & ~CLOSING) == 0) {
+                    return true;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                // Unparked by the last operation out (exitOperation); a wake-up, not a poll.
+                LockSupport.parkNanos(this, left);
+                interrupted |= Thread.interrupted(); // uninterruptible: remember, restore on return
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void awaitCloseDone() {
+        boolean interrupted = false;
+        for (;;) {
+            try {
+                closeDone.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // uninterruptible, as close() itself: restore on return
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+
+    /**
+     * Closes the gate and waits for the operations inside (class comment), deactivates every active
+     * cache and closes its lock, waits for deferred unmaps, closes shared resources, leaves the mm.
+     * Idempotent; a close() that finds another one running waits for it to finish. Uninterruptible
+     * (an interrupt is kept for the caller).
+     */
     @Override
     public void close() {
-        List<PfnCache> all;
-        synchronized (caches) {
-            if (closed) {
-                return;
+        Thread me = Thread.currentThread();
+        if (!closer.compareAndSet(null, me)) {
+            if (closer.get() != me) { // re-entered from close()'s own thread (a listener): do not wait for itself
+                awaitCloseDone();
             }
-            closed = true;
-            all = new ArrayList<>(caches);
+            return;
         }
+        closed = true;
+        // After closer is set (pairs with exitOperation's read of closer once it sees CLOSING).
+        gate.getAndAdd(CLOSING);
+        try {
+            closeGated();
+        } finally {
+            closeDone.countDown();
+        }
+    }
+
+    private void closeGated() {
         RuntimeException failure = null;
+        long deadline = System.nanoTime() + readerStallTimeout.toNanos();
+        if (!awaitOperations(deadline)) {
+            LOG.log(System.Logger.Level.WARNING, "Vm " + id + ": close() waited " + readerStallTimeout.toMillis()
+                    + " ms for " + (gate.get() & ~CLOSING) + " cache operation(s) in flight; closing anyway,"
+                    + " what they hold may leak");
+        }
+        // The gate is closed and drained: gpc_list is every active cache and nothing adds to it.
+        List<PfnCache> all = gpcList.snapshot();
         for (PfnCache c : all) {
             try {
-                c.deactivate();
+                c.deactivateGated();
             } catch (RuntimeException e) {
                 failure = addFailure(failure, e);
             }
@@ -252,12 +391,6 @@ public final class Vm implements AutoCloseable {
         }
         first.addSuppressed(next);
         return first;
-    }
-
-    void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("Vm " + id + " is closed");
-        }
     }
 
     GpcList gpcList() {
@@ -532,6 +665,7 @@ public final class Vm implements AutoCloseable {
         private int physicalPages = 16384;
         private boolean invalidationIndex;
         private Duration nonBlockPollBudget = Duration.ofMillis(1);
+        private Duration readerStallTimeout = Duration.ofSeconds(10);
 
         private Builder() {
         }
@@ -607,6 +741,20 @@ public final class Vm implements AutoCloseable {
                 throw new IllegalArgumentException("nonBlockPollBudget must not be negative, got " + budget);
             }
             this.nonBlockPollBudget = budget;
+            return this;
+        }
+
+        /**
+         * How long a writer waits for readers before it reports a stall naming them, and the most
+         * {@link Vm#close()} waits for operations in flight and for readers before it reports what
+         * it could not free and leaks it; default 10 s (the kernel's RCU stall timeout is 21 s).
+         */
+        public Builder readerStallTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "readerStallTimeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("readerStallTimeout must be positive, got " + timeout);
+            }
+            this.readerStallTimeout = timeout;
             return this;
         }
 
