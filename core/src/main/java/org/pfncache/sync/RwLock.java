@@ -2,6 +2,7 @@ package org.pfncache.sync;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
 import org.pfncache.guard.ContextGuard;
 import org.pfncache.guard.Guard;
 import org.pfncache.guard.KernelSites;
@@ -20,11 +21,22 @@ import org.pfncache.guard.LockType;
  * higher and a might-sleep inside reports "RCU nest depth: 1, expected: 0". lockdep lists the
  * class name (no "(read)"); {@link ContextGuard#heldLocks()} keeps the " (read)"/" (write)" suffix.
  *
- * <p>Algorithm: one int word. Bits 0..28 count readers, {@link #WAITING} is set by a writer that
+ * <p>Algorithm: one int word. Bits 0..27 count readers, {@link #WAITING} is set by a writer that
  * has claimed the lock and waits for readers to drain (new readers back off, so writers are not
  * starved, as qrwlock does for process-context readers), {@link #WRITER} marks the held write
- * side. Writers therefore take the lock in two steps: claim WAITING, then turn WAITING into
- * WRITER once the reader count is zero.
+ * side, {@link #PARKED} says a waiter sleeps in {@link #waiters}. Writers therefore take the lock
+ * in two steps: claim WAITING, then turn WAITING into WRITER once the reader count is zero.
+ *
+ * <p>Waiting: every wait spins briefly ({@link Backoff}), then parks without a timeout until the
+ * releasing side wakes it; interrupts are remembered, not obeyed, and restored on return. On the
+ * lock word the protocol is {@link WaitQueue}'s with {@link #PARKED}: writeUnlock wakes readers
+ * and writers, the last word reader's readUnlock wakes a writer waiting for the drain. A writer
+ * revoking the bias waits for one table slot: it swaps its own reader entry for a
+ * {@link SlotWaiter} (a CAS from this lock to the marker), and the reader's unlock, a CAS from
+ * this lock to null, fails on the marker, clears the slot and unparks the writer. One location,
+ * two CASes: whichever comes second sees the other, so no wake-up is lost and no fence is
+ * needed on the reader's side beyond its CAS (that CAS replaces the plain release store readers
+ * used to leave the table with).
  *
  * <p>Reader bias (BRAVO, Dice and Kogan, USENIX ATC 2019). While {@link #rbias} is set, a reader
  * that uses the token API ({@link #readLockToken()}) publishes itself in one slot of a process-wide
@@ -35,8 +47,8 @@ import org.pfncache.guard.LockType;
  * scan, so the bias stays off for nine times as long as the last revocation took; a reader on the
  * slow path turns it back on once that time has passed.
  *
- * <p>Ordering: every acquisition is an acquire CAS and every release a release operation
- * ({@code getAndAddRelease} for readers, {@code setRelease} for the writer); each acquire pairs
+ * <p>Ordering: every acquisition is an acquire CAS and every release a release operation (a
+ * release CAS for readers, a volatile getAndSet for the writer); each acquire pairs
  * with the releases of the previous holders, so a reader sees everything the last writer wrote
  * and a writer sees everything written before the readers it drained left.
  */
@@ -44,7 +56,8 @@ public final class RwLock {
     private static final VarHandle STATE;
     private static final int WRITER = 1 << 30;
     private static final int WAITING = 1 << 29;
-    private static final int READERS = WAITING - 1;
+    private static final int PARKED = 1 << 28;
+    private static final int READERS = PARKED - 1;
     private static final VarHandle RBIAS;
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
     private static final int TABLE_SLOTS = 1024;
@@ -78,6 +91,19 @@ public final class RwLock {
     /** nanoTime before which slow readers must not turn the bias back on; written by writers. */
     private volatile long inhibitUntil;
     private final int lockHash = HASHES.getAndAdd(0x61c88647);
+    /** Where waiters of the lock word sleep (class comment). */
+    private final WaitQueue waiters = new WaitQueue();
+
+    /** What a writer revoking the bias leaves in a reader's table slot while it sleeps (class comment). */
+    private static final class SlotWaiter {
+        final RwLock lock;
+        final Thread thread;
+
+        SlotWaiter(RwLock lock, Thread thread) {
+            this.lock = lock;
+            this.thread = thread;
+        }
+    }
 
     public RwLock(String name) {
         this(name, null);
@@ -138,17 +164,52 @@ public final class RwLock {
 
     private void slowReadLock() {
         int step = 0;
+        boolean interrupted = false;
+        Thread me = Thread.currentThread();
         for (;;) {
-            int s = (int) STATE.getOpaque(this);
+            int s = (int) STATE.getVolatile(this);
             if ((s & (WRITER | WAITING)) == 0) {
                 if ((s & READERS) == READERS) {
                     throw new IllegalStateException("rwlock_t '" + name + "': too many readers");
                 }
+                // Acquire CAS: pairs with writeUnlock's getAndSet.
                 if (STATE.weakCompareAndSetAcquire(this, s, s + 1)) {
-                    return;
+                    break;
                 }
+                continue;
             }
-            step = Backoff.pause(step);
+            if (Backoff.spinning(step)) {
+                step = Backoff.pause(step);
+            } else {
+                interrupted |= parkWhileBusy(me, WRITER | WAITING); // woken by writeUnlock
+            }
+        }
+        if (interrupted) {
+            me.interrupt();
+        }
+    }
+
+    /**
+     * One sleep of WaitQueue's protocol on the lock word: register, re-read, and park only while
+     * {@code (word & busy) != 0} and PARKED is (now) set. Returns whether an interrupt was seen.
+     */
+    private boolean parkWhileBusy(Thread me, int busy) {
+        boolean interrupted = false;
+        waiters.register(me);
+        int s = (int) STATE.getVolatile(this); // after registering: see WaitQueue
+        if ((s & busy) != 0 && ((s & PARKED) != 0 || STATE.compareAndSet(this, s, s | PARKED))) {
+            interrupted = WaitQueue.parkUninterruptibly(this);
+        }
+        waiters.unregister(me);
+        return interrupted;
+    }
+
+    /** Frees the whole word (writer unlock, a failed tryWriteLock) and wakes whoever sleeps on it. */
+    private void releaseWord() {
+        // Volatile RMW: the release that pairs with the next acquirer's acquire CAS, and it reads
+        // PARKED atomically with freeing the word (WaitQueue's protocol).
+        if (((int) STATE.getAndSet(this, 0) & PARKED) != 0) {
+            waiters.wakeAll(); // pairs with the park in parkWhileBusy()
         }
     }
 
@@ -173,7 +234,8 @@ public final class RwLock {
                     }
                     return slot + 1;
                 }
-                SLOT.setRelease(VISIBLE_READERS, slot, null);
+                // Back out as an unlock does: a revoking writer may have parked on this entry.
+                leaveSlot(slot);
             }
         }
         int s = (int) STATE.getOpaque(this);
@@ -198,15 +260,32 @@ public final class RwLock {
             return;
         }
         int slot = token - 1;
-        if (slot < 0 || slot >= VISIBLE_READERS.length || SLOT.getOpaque(VISIBLE_READERS, slot) != this) {
+        if (slot < 0 || slot >= VISIBLE_READERS.length || !leaveSlot(slot)) {
             throw new IllegalMonitorStateException("rwlock_t '" + name + "': read_unlock with a bad token " + token);
         }
         if (tracking) {
             recordReleased();
         }
-        // Release: the section's accesses happen-before a writer's scan that sees the slot empty
-        // (pairs with the getAcquire in revokeBias).
-        SLOT.setRelease(VISIBLE_READERS, slot, null);
+    }
+
+    /**
+     * Empties this lock's entry in table slot {@code slot}; false if the slot holds neither this
+     * lock nor a writer waiting on it (a bad token). The release CAS orders the section's
+     * accesses before a writer's scan that sees the slot empty (pairs with the getAcquire in
+     * awaitSlot/revokeBias); failing on a {@link SlotWaiter} is the hand-off of the class comment.
+     */
+    private boolean leaveSlot(int slot) {
+        Object w = SLOT.compareAndExchangeRelease(VISIBLE_READERS, slot, this, null);
+        if (w == this) {
+            return true;
+        }
+        if (w instanceof SlotWaiter sw && sw.lock == this) {
+            // Only the writer that installed the marker reads it now; release as above.
+            SLOT.setRelease(VISIBLE_READERS, slot, null);
+            LockSupport.unpark(sw.thread); // pairs with the park in awaitSlot()
+            return true;
+        }
+        return false;
     }
 
     private int slotIndex() {
@@ -241,15 +320,46 @@ public final class RwLock {
                     RBIAS.setVolatile(this, true);
                     return false;
                 }
-                int step = 0;
-                while (SLOT.getAcquire(VISIBLE_READERS, i) == this) {
-                    step = Backoff.pause(step);
-                }
+                awaitSlot(i);
             }
         }
         long now = System.nanoTime();
         inhibitUntil = now + INHIBIT_FACTOR * Math.max(now - start, 1_000);
         return true;
+    }
+
+    /**
+     * With the write side claimed and the bias off: waits until the reader in table slot
+     * {@code i} has left. Spins, then hands the slot over to a {@link SlotWaiter} and parks until
+     * the reader's unlock unparks it (class comment); uninterruptible, the interrupt restored.
+     */
+    private void awaitSlot(int i) {
+        int step = 0;
+        boolean interrupted = false;
+        SlotWaiter marker = null;
+        for (;;) {
+            // Acquire: pairs with the release CAS/store in leaveSlot().
+            Object o = SLOT.getAcquire(VISIBLE_READERS, i);
+            if (o != this && (marker == null || o != marker)) {
+                break;
+            }
+            if (o == this) {
+                if (Backoff.spinning(step)) {
+                    step = Backoff.pause(step);
+                    continue;
+                }
+                if (marker == null) {
+                    marker = new SlotWaiter(this, Thread.currentThread());
+                }
+                if (!SLOT.compareAndSet(VISIBLE_READERS, i, this, marker)) {
+                    continue; // the reader left meanwhile: re-test
+                }
+            }
+            interrupted |= WaitQueue.parkUninterruptibly(this); // woken by the reader's leaveSlot()
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     public boolean tryReadLock() {
@@ -264,15 +374,26 @@ public final class RwLock {
     }
 
     public void readUnlock() {
-        int s;
-        do {
-            s = (int) STATE.getOpaque(this);
+        for (;;) {
+            int s = (int) STATE.getOpaque(this);
             if ((s & READERS) == 0) {
                 throw new IllegalMonitorStateException("rwlock_t '" + name + "': read_unlock without read_lock");
             }
+            if ((s & PARKED) != 0 && (s & READERS) == 1) {
+                // The last reader out and somebody sleeps (a writer waiting for the drain, readers
+                // behind it): clear PARKED in a volatile CAS and wake them (WaitQueue's protocol).
+                if (STATE.compareAndSet(this, s, (s - 1) & ~PARKED)) {
+                    waiters.wakeAll(); // pairs with the park in parkWhileBusy()
+                    break;
+                }
+                continue;
+            }
             // Release CAS: the reader's accesses happen-before a writer's acquire that sees the
             // count drop. A CAS, not an add-and-undo, so an unmatched unlock never disturbs the word.
-        } while (!STATE.weakCompareAndSetRelease(this, s, s - 1));
+            if (STATE.weakCompareAndSetRelease(this, s, s - 1)) {
+                break;
+            }
+        }
         if (tracking) {
             recordReleased();
         }
@@ -328,18 +449,42 @@ public final class RwLock {
 
     private void slowWriteLock() {
         int step = 0;
+        boolean interrupted = false;
+        Thread me = Thread.currentThread();
         // Step 1: claim WAITING so that new readers back off.
         for (;;) {
-            int s = (int) STATE.getOpaque(this);
-            if ((s & (WRITER | WAITING)) == 0 && STATE.weakCompareAndSet(this, s, s | WAITING)) {
-                break;
+            int s = (int) STATE.getVolatile(this);
+            if ((s & (WRITER | WAITING)) == 0) {
+                if (STATE.compareAndSet(this, s, s | WAITING)) {
+                    break;
+                }
+                continue;
             }
-            step = Backoff.pause(step);
+            if (Backoff.spinning(step)) {
+                step = Backoff.pause(step);
+            } else {
+                interrupted |= parkWhileBusy(me, WRITER | WAITING); // woken by writeUnlock
+            }
         }
-        // Step 2: wait for the readers to drain; acquire pairs with their getAndAddRelease.
+        // Step 2: wait for the readers to drain; the acquire CAS pairs with their release CAS.
+        // PARKED stays set if it was: writeUnlock then wakes the readers that slept behind us.
         step = 0;
-        while (!STATE.weakCompareAndSetAcquire(this, WAITING, WRITER)) {
-            step = Backoff.pause(step);
+        for (;;) {
+            int s = (int) STATE.getVolatile(this);
+            if ((s & READERS) == 0) {
+                if (STATE.compareAndSet(this, s, (s & PARKED) | WRITER)) {
+                    break;
+                }
+                continue;
+            }
+            if (Backoff.spinning(step)) {
+                step = Backoff.pause(step);
+            } else {
+                interrupted |= parkWhileBusy(me, READERS); // woken by the last readUnlock
+            }
+        }
+        if (interrupted) {
+            me.interrupt();
         }
     }
 
@@ -349,11 +494,12 @@ public final class RwLock {
     }
 
     public boolean tryWriteLock(String site) {
-        if ((int) STATE.getOpaque(this) != 0 || !STATE.compareAndSet(this, 0, WRITER)) {
+        int s = (int) STATE.getOpaque(this);
+        if ((s & ~PARKED) != 0 || !STATE.compareAndSet(this, s, s | WRITER)) {
             return false;
         }
         if (!revokeBias(false)) {
-            STATE.setRelease(this, 0); // a fast-path reader is inside: give the lock word back
+            releaseWord(); // a fast-path reader is inside: give the lock word back
             return false;
         }
         writer = Thread.currentThread();
@@ -372,8 +518,8 @@ public final class RwLock {
         if (tracking) {
             recordReleased();
         }
-        // Release store: pairs with the acquire CAS of the next reader or writer.
-        STATE.setRelease(this, 0);
+        // Pairs with the acquire CAS of the next reader or writer; wakes sleepers (releaseWord).
+        releaseWord();
     }
 
     public boolean isWriteLocked() {

@@ -103,9 +103,11 @@ public final class Srcu implements AutoCloseable {
 
     static final long DEFAULT_STALL_NANOS = TimeUnit.SECONDS.toNanos(10);
     static final int MAX_STALL_WARNINGS_PER_GP = 3;
-    /** After this many {@link Backoff} steps (tens of ms), waiters park in 1 ms slices. */
-    private static final int LONG_PARK_AFTER = 1024;
-    private static final long LONG_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** The first poll interval once {@link Backoff}'s spin is over; it doubles up to {@link #MAX_POLL_NANOS}. */
+    private static final long MIN_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
+    /** The longest poll interval: srcutree's SRCU_MAX_INTERVAL is 10 jiffies (10 ms at HZ=1000). */
+    private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final int MAX_DOUBLINGS = 63 - Long.numberOfLeadingZeros(MAX_POLL_NANOS / MIN_POLL_NANOS) + 1;
     private static final long BARRIER_WAIT_MILLIS = 100;
     /** Longer timeouts are treated as this (about 292 years fit in a long of nanoseconds). */
     private static final Duration MAX_TIMEOUT = Duration.ofDays(365);
@@ -437,7 +439,7 @@ public final class Srcu implements AutoCloseable {
                     return false;
                 }
                 warnIfStalled(now);
-                step = pause(step, timed ? deadline - now : LONG_PARK_NANOS);
+                step = pause(step, timed ? deadline - now : MAX_POLL_NANOS);
                 // Uninterruptible like synchronize_srcu: clear so parking works, restore on return.
                 interrupted |= Thread.interrupted();
             }
@@ -449,12 +451,22 @@ public final class Srcu implements AutoCloseable {
         }
     }
 
+    /**
+     * One step of waiting for readers. Readers never wake anyone (srcu_read_unlock stays one
+     * store, as the kernel's), so whoever needs a grace period polls the counters, as srcutree's
+     * workqueue does (srcu_get_delay): a brief spin, then timed parks whose interval doubles from
+     * 20 us to 10 ms. A long wait therefore costs one sum over the slots every 10 ms, no spinning;
+     * callers clear the interrupt status after each step, so an interrupt cannot make the park
+     * return at once (they restore it on return).
+     */
     private static int pause(int step, long remainingNanos) {
-        if (step < LONG_PARK_AFTER) {
+        if (Backoff.spinning(step)) {
             return Backoff.pause(step);
         }
-        LockSupport.parkNanos(Math.max(1L, Math.min(LONG_PARK_NANOS, remainingNanos)));
-        return step;
+        int doublings = Math.min(step - Backoff.PARK_AFTER, MAX_DOUBLINGS);
+        long interval = Math.min(MAX_POLL_NANOS, MIN_POLL_NANOS << doublings);
+        LockSupport.parkNanos(Math.max(1L, Math.min(interval, remainingNanos)));
+        return Math.min(step + 1, Backoff.PARK_AFTER + MAX_DOUBLINGS);
     }
 
     /**
@@ -716,7 +728,7 @@ public final class Srcu implements AutoCloseable {
             }
             if (!drive(next.cookie, true)) {
                 warnIfStalled(System.nanoTime());
-                step = pause(step, LONG_PARK_NANOS);
+                step = pause(step, MAX_POLL_NANOS);
                 Thread.interrupted();
                 continue;
             }
