@@ -2,6 +2,7 @@ package org.pfncache;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -57,6 +58,8 @@ public final class PfnCache {
     private final InvalidationStrategy strategy;
     private final CacheLock lock;
     private final Mutex refreshLock;
+    /** Leak detection: enter() records its thread and stack (Vm.Builder.recordSectionSites). */
+    private final boolean recordSites;
     /** Written with the write side held (setRelease), read by readers with getAcquire. */
     @SuppressWarnings("unused") // accessed through STATE
     private volatile CacheState state = CacheState.INITIAL;
@@ -75,6 +78,7 @@ public final class PfnCache {
         this.strategy = strategy;
         this.lock = lock;
         this.refreshLock = new Mutex("&gpc->refresh_lock", vm.guard());
+        this.recordSites = vm.guard().recordsSectionSites();
     }
 
     // ---- state accessors: the names say the ordering (lv: load-acquire, so: store-release) ----
@@ -349,19 +353,38 @@ public final class PfnCache {
         }
     }
 
-    /** Deactivation proper; the caller is inside the Vm's gate, or is close() itself. */
-    void deactivateGated() {
+    /** Deactivation proper; the caller is inside the Vm's gate. */
+    private void deactivateGated() {
+        deactivateUntil(0);
+    }
+
+    /**
+     * Deactivation; with a {@code deadline} (System.nanoTime; 0: none), for {@link Vm#close()}: it
+     * gives up when refresh_lock or the write side cannot be had by then, and returns false with
+     * the cache left active and mapped (leaked, and reported).
+     */
+    boolean deactivateUntil(long deadline) {
         ContextGuard.enterOperation(vm.guard());
         try {
-            refreshLock.lock("kvm_gpc_deactivate");
+            if (deadline == 0) {
+                refreshLock.lock("kvm_gpc_deactivate");
+            } else if (!refreshLock.tryLock("kvm_gpc_deactivate", Math.max(0, deadline - System.nanoTime()))) {
+                vm.reportCloseLeak("&gpc->refresh_lock", List.of("held by thread '" + refreshLock.ownerName()
+                        + "' (an operation on the cache that has not finished)"), leakDetail());
+                return false;
+            }
             try {
                 CacheState old = lvState();
                 if (!old.active) {
-                    return;
+                    return true;
                 }
                 // Deactivate before leaving the list: invalidations must keep reaching the cache
                 // until no reader can use the mapping (R6).
-                lock.writeLock();
+                if (deadline == 0) {
+                    lock.writeLock();
+                } else if (!lock.closeWriteLock(Math.max(0, deadline - System.nanoTime()), leakDetail())) {
+                    return false;
+                }
                 try {
                     publish(CacheState.of(false, false, old.gpa, old.uhva, old.generation, -1, null));
                 } finally {
@@ -371,6 +394,7 @@ public final class PfnCache {
                 if (old.mapping != null) {
                     retire(old.uhva, old.mapping);
                 }
+                return true;
             } finally {
                 refreshLock.unlock();
             }
@@ -378,6 +402,13 @@ public final class PfnCache {
             // Outside the lock's try: a guard error from lock() must not leave the Vm's scope on the thread.
             ContextGuard.exitOperation();
         }
+    }
+
+    /** What Vm.close leaks when it cannot deactivate this cache. */
+    private String leakDetail() {
+        CacheState s = lvState();
+        return "leaked: cache " + name + " (" + strategy.name() + ") stays active after Vm.close()"
+                + (s.mapping != null ? "; its mapping of pfn " + s.pfn + " stays mapped" : "");
     }
 
     private void retire(long uhva, KernelMapping m) {
@@ -395,7 +426,11 @@ public final class PfnCache {
 
     /** Enters the read section (read_lock / srcu_read_lock / read_seqcount_begin). */
     public Section enter() {
-        return new SectionImpl(lock.readLock());
+        SectionImpl s = new SectionImpl(lock.readLock());
+        if (recordSites) {
+            vm.guard().sectionEntered(s, "cache " + name + " (" + strategy.name() + ")");
+        }
+        return s;
     }
 
     /**
@@ -671,6 +706,9 @@ public final class PfnCache {
             if (!closed) {
                 closed = true;
                 checked = null;
+                if (recordSites) {
+                    vm.guard().sectionExited(this);
+                }
                 lock.readUnlock(token);
             }
         }

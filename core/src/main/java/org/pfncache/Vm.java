@@ -68,7 +68,6 @@ public final class Vm implements AutoCloseable {
     private static final VarHandle COUNT;
     private static final VarHandle SEQ;
     private static final AtomicInteger VM_IDS = new AtomicInteger();
-    private static final System.Logger LOG = System.getLogger(Vm.class.getName());
     /** The most simulated RAM a Vm may have: 2^20 pages (4 GiB). */
     public static final int MAX_PHYSICAL_PAGES = 1 << 20;
 
@@ -120,7 +119,8 @@ public final class Vm implements AutoCloseable {
     private volatile boolean closed;
 
     private Vm(Builder b) {
-        this.guard = Guard.create(b.preemption, b.guardPolicy, b.guardListener, b.guardLogging);
+        this.guard = Guard.create(b.preemption, b.guardPolicy, b.guardListener, b.guardLogging,
+                b.readerStallTimeout, b.readerStallListener, b.recordSectionSites);
         this.defaultStrategy = b.strategy;
         this.notifierLockKind = b.notifierLock;
         this.mmuLockKind = b.mmuLock;
@@ -346,20 +346,24 @@ public final class Vm implements AutoCloseable {
         RuntimeException failure = null;
         long deadline = System.nanoTime() + readerStallTimeout.toNanos();
         if (!awaitOperations(deadline)) {
-            LOG.log(System.Logger.Level.WARNING, "Vm " + id + ": close() waited " + readerStallTimeout.toMillis()
-                    + " ms for " + (gate.get() & ~CLOSING) + " cache operation(s) in flight; closing anyway,"
-                    + " what they hold may leak");
+            reportCloseLeak("the Vm's operations gate", List.of((gate.get() & ~CLOSING)
+                    + " cache operation(s) still in flight"), "closing anyway: what they hold may leak");
         }
         // The gate is closed and drained: gpc_list is every active cache and nothing adds to it.
+        // Each step that may wait for readers is bounded by the deadline (with a floor, so a step
+        // after a long one still gets a moment): what cannot be freed is reported and leaked.
         List<PfnCache> all = gpcList.snapshot();
+        List<PfnCache> deactivated = new ArrayList<>(all.size());
         for (PfnCache c : all) {
             try {
-                c.deactivateGated();
+                if (c.deactivateUntil(stepDeadline(deadline))) {
+                    deactivated.add(c);
+                }
             } catch (RuntimeException e) {
                 failure = addFailure(failure, e);
             }
         }
-        for (PfnCache c : all) {
+        for (PfnCache c : deactivated) {
             try {
                 c.closeLock();
             } catch (RuntimeException e) {
@@ -371,18 +375,38 @@ public final class Vm implements AutoCloseable {
             resources = new ArrayList<>(shared.values());
         }
         for (Object r : resources) {
-            if (r instanceof AutoCloseable ac) {
-                try {
+            try {
+                if (r instanceof InvalidationStrategy.BoundedClose bc) {
+                    bc.close(Duration.ofNanos(Math.max(0, stepDeadline(deadline) - System.nanoTime())));
+                } else if (r instanceof AutoCloseable ac) {
                     ac.close();
-                } catch (Exception e) {
-                    failure = addFailure(failure, new IllegalStateException("closing " + r + " failed", e));
                 }
+            } catch (Exception e) {
+                failure = addFailure(failure, new IllegalStateException("closing " + r + " failed", e));
             }
         }
-        mm.unregister(notifier);
+        if (!mm.unregister(notifier, Duration.ofNanos(Math.max(0, stepDeadline(deadline) - System.nanoTime())))) {
+            reportCloseLeak("&mm->mmap_lock", List.of("held by thread '" + mm.mmapLockHolder()
+                    + "' (an mm operation that has not finished, e.g. an invalidation waiting for a reader)"),
+                    "leaked: the Vm's MMU notifier stays registered with the mm");
+        }
         if (failure != null) {
             throw failure;
         }
+    }
+
+    /** A close step's deadline: the close deadline, but at least a tenth of the timeout from now. */
+    private long stepDeadline(long deadline) {
+        long floor = System.nanoTime() + readerStallTimeout.toNanos() / 10;
+        long d = deadline - floor < 0 ? floor : deadline;
+        return d == 0 ? 1 : d;
+    }
+
+    /** Reports what close() leaks because {@code lock} could not be had (a {@link GuardReport}-like stall report). */
+    void reportCloseLeak(String lock, List<String> holders, String detail) {
+        guard.readerStall(new org.pfncache.guard.ReaderStallReport(lock, "Vm.close (vm " + id + ")",
+                Thread.currentThread().getName(), readerStallTimeout.toMillis(), holders, guard.openSectionSites(),
+                true, detail));
     }
 
     private static RuntimeException addFailure(RuntimeException first, RuntimeException next) {
@@ -665,7 +689,9 @@ public final class Vm implements AutoCloseable {
         private int physicalPages = 16384;
         private boolean invalidationIndex;
         private Duration nonBlockPollBudget = Duration.ofMillis(1);
-        private Duration readerStallTimeout = Duration.ofSeconds(10);
+        private Duration readerStallTimeout = Guard.DEFAULT_READER_STALL;
+        private Consumer<org.pfncache.guard.ReaderStallReport> readerStallListener;
+        private boolean recordSectionSites;
 
         private Builder() {
         }
@@ -745,9 +771,11 @@ public final class Vm implements AutoCloseable {
         }
 
         /**
-         * How long a writer waits for readers before it reports a stall naming them, and the most
-         * {@link Vm#close()} waits for operations in flight and for readers before it reports what
-         * it could not free and leaks it; default 10 s (the kernel's RCU stall timeout is 21 s).
+         * How long a writer waits for readers before it reports a stall naming them
+         * ({@link org.pfncache.guard.ReaderStallReport}: logged, and given to
+         * {@link #readerStallListener}), and the most {@link Vm#close()} waits for operations in
+         * flight and for readers before it reports what it could not free and leaks it; default
+         * 10 s (the kernel's RCU CPU stall timeout is 21 s).
          */
         public Builder readerStallTimeout(Duration timeout) {
             Objects.requireNonNull(timeout, "readerStallTimeout");
@@ -755,6 +783,23 @@ public final class Vm implements AutoCloseable {
                 throw new IllegalArgumentException("readerStallTimeout must be positive, got " + timeout);
             }
             this.readerStallTimeout = timeout;
+            return this;
+        }
+
+        /** Receives every reader-stall report of this Vm (see {@link #readerStallTimeout}); null: none. */
+        public Builder readerStallListener(Consumer<org.pfncache.guard.ReaderStallReport> l) {
+            this.readerStallListener = l;
+            return this;
+        }
+
+        /**
+         * Leak detection: whether {@link PfnCache#enter()} records the entering thread and its
+         * stack until the section is closed, so a stall report (or close's leak report) says where
+         * a never-closed section was entered. Costs a stack capture per enter(); default false, in
+         * which case reports name readers by thread only (as their primitive can identify them).
+         */
+        public Builder recordSectionSites(boolean on) {
+            this.recordSectionSites = on;
             return this;
         }
 

@@ -174,11 +174,16 @@ public abstract class KernelLock {
      * Returns whether an interrupt was seen (and cleared).
      */
     private boolean parkWhileHeld(Thread me) {
+        return parkWhileHeld(me, 0);
+    }
+
+    /** As {@link #parkWhileHeld(Thread)}, waking by itself at {@code deadline} (0: never). */
+    private boolean parkWhileHeld(Thread me, long deadline) {
         boolean interrupted = false;
         waiters.register(me);
         int s = (int) STATE.getVolatile(this); // after registering: see WaitQueue
         if ((s & HELD) != 0 && ((s & PARKED) != 0 || STATE.compareAndSet(this, s, s | PARKED))) {
-            interrupted = WaitQueue.parkUninterruptibly(this); // woken by unlock()'s wakeAll
+            interrupted = WaitQueue.parkUninterruptibly(this, deadline); // woken by unlock()'s wakeAll
         }
         waiters.unregister(me);
         return interrupted;
@@ -206,6 +211,50 @@ public abstract class KernelLock {
         if (interrupted) {
             me.interrupt();
         }
+    }
+
+    /**
+     * Takes the lock within {@code timeoutNanos} (spinning, then parking as {@link #lock(String)}
+     * does), else gives up: false, nothing taken and nothing recorded. Like {@link #tryLock(String)}
+     * it does not count as might-sleep. For {@code Vm.close()}, which must finish in bounded time.
+     */
+    public final boolean tryLock(String site, long timeoutNanos) {
+        if (tryLock(site)) {
+            return true;
+        }
+        long deadline = StallClock.deadlineIn(timeoutNanos);
+        int step = 0;
+        boolean interrupted = false;
+        Thread me = Thread.currentThread();
+        try {
+            for (;;) {
+                int s = (int) STATE.getVolatile(this);
+                if ((s & HELD) == 0) {
+                    if (tryLock(site)) {
+                        return true;
+                    }
+                    continue;
+                }
+                if (StallClock.expired(deadline)) {
+                    return false;
+                }
+                if (Backoff.spinning(step)) {
+                    step = Backoff.pause(step);
+                } else {
+                    interrupted |= parkWhileHeld(me, deadline);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                me.interrupt();
+            }
+        }
+    }
+
+    /** The holder's name, for diagnostics (null when free; racy). */
+    public final String ownerName() {
+        Thread t = owner;
+        return t == null ? null : t.getName();
     }
 
     /** Never sleeps, so it never counts as might-sleep (rt_spin_trylock, mutex_trylock). */

@@ -2,11 +2,14 @@ package org.pfncache.sync;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 import org.pfncache.guard.ContextGuard;
 import org.pfncache.guard.Guard;
 import org.pfncache.guard.KernelSites;
 import org.pfncache.guard.LockType;
+import org.pfncache.guard.ReaderStallReport;
 
 /**
  * {@code rwlock_t} with R13 behaviour: under PREEMPT_NONE both sides spin and make the holder
@@ -37,6 +40,13 @@ import org.pfncache.guard.LockType;
  * two CASes: whichever comes second sees the other, so no wake-up is lost and no fence is
  * needed on the reader's side beyond its CAS (that CAS replaces the plain release store readers
  * used to leave the table with).
+ *
+ * <p>Reader stalls: a writer that waits for readers (the drain of the lock word, or a table slot
+ * during revocation) reports a {@link ReaderStallReport} through the guard once it has waited
+ * the guard's reader-stall timeout (then again each timeout, at most three times), naming the
+ * live threads whose hash leads to the slot it waits on (none: the reader died inside its
+ * section). {@link #tryWriteLock(String, long, String)} gives up after a timeout instead, for
+ * {@code Vm.close()}.
  *
  * <p>Reader bias (BRAVO, Dice and Kogan, USENIX ATC 2019). While {@link #rbias} is set, a reader
  * that uses the token API ({@link #readLockToken()}) publishes itself in one slot of a process-wide
@@ -82,6 +92,8 @@ public final class RwLock {
     private final Guard guard;
     private final boolean tracking;
     private final boolean sleeping;
+    /** The guard's reader-stall timeout (0: no reports). */
+    private final long stallNanos;
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
     private Thread writer;
@@ -116,6 +128,7 @@ public final class RwLock {
         this.guard = guard == null ? Guard.processDefault() : guard;
         this.tracking = this.guard.tracking();
         this.sleeping = this.guard.sleepingSpinlocks();
+        this.stallNanos = this.guard.readerStallNanos();
     }
 
     public String name() {
@@ -194,11 +207,16 @@ public final class RwLock {
      * {@code (word & busy) != 0} and PARKED is (now) set. Returns whether an interrupt was seen.
      */
     private boolean parkWhileBusy(Thread me, int busy) {
+        return parkWhileBusy(me, busy, 0);
+    }
+
+    /** As {@link #parkWhileBusy(Thread, int)}, waking by itself at {@code deadline} (0: never). */
+    private boolean parkWhileBusy(Thread me, int busy, long deadline) {
         boolean interrupted = false;
         waiters.register(me);
         int s = (int) STATE.getVolatile(this); // after registering: see WaitQueue
         if ((s & busy) != 0 && ((s & PARKED) != 0 || STATE.compareAndSet(this, s, s | PARKED))) {
-            interrupted = WaitQueue.parkUninterruptibly(this);
+            interrupted = WaitQueue.parkUninterruptibly(this, deadline);
         }
         waiters.unregister(me);
         return interrupted;
@@ -289,9 +307,13 @@ public final class RwLock {
     }
 
     private int slotIndex() {
+        return slotIndex(Thread.currentThread());
+    }
+
+    private int slotIndex(Thread t) {
         // Mix thread and lock fully (murmur3's finaliser): a plain sum would send thread n+1 on
         // lock k+1 to the same slot as thread n on lock k, since the two constants cancel.
-        int h = (int) Thread.currentThread().getId() * 0x9E3779B9 ^ lockHash;
+        int h = (int) t.getId() * 0x9E3779B9 ^ lockHash;
         h ^= h >>> 16;
         h *= 0x85EBCA6B;
         h ^= h >>> 13;
@@ -304,6 +326,14 @@ public final class RwLock {
      * Invariant: while the bias is off no slot of the table names this lock.
      */
     private boolean revokeBias(boolean wait) {
+        return revokeBias(wait, 0);
+    }
+
+    /**
+     * As {@link #revokeBias(boolean)}; with {@code wait}, gives up at {@code deadline} (0: never):
+     * the bias is then restored, as without {@code wait}, and the caller gives the word back.
+     */
+    private boolean revokeBias(boolean wait, long deadline) {
         if (!(boolean) RBIAS.getOpaque(this)) {
             return true;
         }
@@ -320,7 +350,10 @@ public final class RwLock {
                     RBIAS.setVolatile(this, true);
                     return false;
                 }
-                awaitSlot(i);
+                if (!awaitSlot(i, deadline)) {
+                    RBIAS.setVolatile(this, true); // as above: the reader is still in the table
+                    return false;
+                }
             }
         }
         long now = System.nanoTime();
@@ -333,14 +366,25 @@ public final class RwLock {
      * {@code i} has left. Spins, then hands the slot over to a {@link SlotWaiter} and parks until
      * the reader's unlock unparks it (class comment); uninterruptible, the interrupt restored.
      */
-    private void awaitSlot(int i) {
+    private boolean awaitSlot(int i, long deadline) {
         int step = 0;
         boolean interrupted = false;
+        boolean gone = false;
         SlotWaiter marker = null;
+        StallClock clock = null;
         for (;;) {
             // Acquire: pairs with the release CAS/store in leaveSlot().
             Object o = SLOT.getAcquire(VISIBLE_READERS, i);
             if (o != this && (marker == null || o != marker)) {
+                gone = true;
+                break;
+            }
+            if (StallClock.expired(deadline)) {
+                // Give up: hand the slot back to the reader (if it left meanwhile, it is empty).
+                if (marker != null) {
+                    SLOT.compareAndSet(VISIBLE_READERS, i, marker, this);
+                }
+                gone = SLOT.getAcquire(VISIBLE_READERS, i) != this;
                 break;
             }
             if (o == this) {
@@ -350,16 +394,61 @@ public final class RwLock {
                 }
                 if (marker == null) {
                     marker = new SlotWaiter(this, Thread.currentThread());
+                    clock = new StallClock(stallNanos);
                 }
                 if (!SLOT.compareAndSet(VISIBLE_READERS, i, this, marker)) {
                     continue; // the reader left meanwhile: re-test
                 }
             }
-            interrupted |= WaitQueue.parkUninterruptibly(this); // woken by the reader's leaveSlot()
+            // Woken by the reader's leaveSlot(), or at the next stall report / the deadline.
+            interrupted |= WaitQueue.parkUninterruptibly(this, clock.parkDeadline(deadline));
+            if (clock.due()) {
+                reportStall(clock, "revoking the reader bias", slotReaders(i), false, null);
+            }
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+        return gone;
+    }
+
+    /** The live threads whose visible-readers hash for this lock is {@code slot} (diagnostics only). */
+    private List<String> slotReaders(int slot) {
+        List<String> out = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (slotIndex(t) == slot) {
+                out.add("thread '" + t.getName() + "' (alive; its visible-readers slot " + slot / STRIDE + ")");
+            }
+        }
+        if (out.isEmpty()) {
+            out.add("a reader in visible-readers slot " + slot / STRIDE
+                    + " that no live thread hashes to: its thread ended inside its read section");
+        }
+        return out;
+    }
+
+    /** Who holds the read side: table readers (by slot) and lock-word readers (counted only). */
+    private List<String> readerDiagnostics() {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < VISIBLE_READERS.length; i += STRIDE) {
+            Object o = SLOT.getAcquire(VISIBLE_READERS, i);
+            if (o == this || (o instanceof SlotWaiter sw && sw.lock == this)) {
+                out.addAll(slotReaders(i));
+            }
+        }
+        int n = readers();
+        if (n > 0) {
+            List<String> holders = ContextGuard.threadsHolding(this);
+            out.add(n + " reader(s) on the lock word" + (holders.isEmpty()
+                    ? " (no identity: the guard's policy is OFF, or the thread is gone)"
+                    : "; by their lock context, held by thread(s) '" + String.join("', '", holders) + "'"));
+        }
+        return out;
+    }
+
+    private void reportStall(StallClock clock, String what, List<String> readers, boolean gaveUp, String detail) {
+        guard.readerStall(new ReaderStallReport(name, "write_lock (" + what + ")", Thread.currentThread().getName(),
+                clock.waitedMillis(), readers, guard.openSectionSites(), gaveUp, detail));
     }
 
     public boolean tryReadLock() {
@@ -448,8 +537,23 @@ public final class RwLock {
     }
 
     private void slowWriteLock() {
+        slowWriteLock(0);
+    }
+
+    /** The two steps of the class comment; false (nothing held) if {@code deadline} (0: never) passed first. */
+    private boolean slowWriteLock(long deadline) {
+        boolean[] interrupted = new boolean[1];
+        try {
+            return claimAndDrain(deadline, interrupted);
+        } finally {
+            if (interrupted[0]) {
+                Thread.currentThread().interrupt(); // uninterruptible: restore what the parks cleared
+            }
+        }
+    }
+
+    private boolean claimAndDrain(long deadline, boolean[] interrupted) {
         int step = 0;
-        boolean interrupted = false;
         Thread me = Thread.currentThread();
         // Step 1: claim WAITING so that new readers back off.
         for (;;) {
@@ -460,32 +564,87 @@ public final class RwLock {
                 }
                 continue;
             }
+            if (StallClock.expired(deadline)) {
+                return false;
+            }
             if (Backoff.spinning(step)) {
                 step = Backoff.pause(step);
             } else {
-                interrupted |= parkWhileBusy(me, WRITER | WAITING); // woken by writeUnlock
+                interrupted[0] |= parkWhileBusy(me, WRITER | WAITING, deadline); // woken by writeUnlock
             }
         }
         // Step 2: wait for the readers to drain; the acquire CAS pairs with their release CAS.
         // PARKED stays set if it was: writeUnlock then wakes the readers that slept behind us.
         step = 0;
+        StallClock clock = null;
         for (;;) {
             int s = (int) STATE.getVolatile(this);
             if ((s & READERS) == 0) {
                 if (STATE.compareAndSet(this, s, (s & PARKED) | WRITER)) {
-                    break;
+                    return true;
                 }
                 continue;
             }
+            if (StallClock.expired(deadline)) {
+                abandonWaiting();
+                return false;
+            }
             if (Backoff.spinning(step)) {
                 step = Backoff.pause(step);
-            } else {
-                interrupted |= parkWhileBusy(me, READERS); // woken by the last readUnlock
+                continue;
+            }
+            if (clock == null) {
+                clock = new StallClock(stallNanos);
+            }
+            // Woken by the last readUnlock, or at the next stall report / the deadline.
+            interrupted[0] |= parkWhileBusy(me, READERS, clock.parkDeadline(deadline));
+            if (clock.due()) {
+                reportStall(clock, "waiting for the readers to drain", readerDiagnostics(), false, null);
             }
         }
-        if (interrupted) {
-            me.interrupt();
+    }
+
+    /** A writer giving up in step 2: withdraws WAITING and wakes whoever slept behind it. */
+    private void abandonWaiting() {
+        for (;;) {
+            int s = (int) STATE.getVolatile(this);
+            // Volatile CAS: reads PARKED atomically with the change (WaitQueue's protocol).
+            if (STATE.compareAndSet(this, s, s & ~(WAITING | PARKED))) {
+                if ((s & PARKED) != 0) {
+                    waiters.wakeAll();
+                }
+                return;
+            }
         }
+    }
+
+    /**
+     * As {@link #writeLock(String)}, but gives up after {@code timeoutNanos}: false, nothing held.
+     * Giving up because readers stay inside is reported as a {@link ReaderStallReport} with
+     * {@code gaveUp} set and {@code leakDetail} (what the caller leaks) as its detail. For
+     * {@code Vm.close()}, which must finish in bounded time.
+     */
+    public boolean tryWriteLock(String site, long timeoutNanos, String leakDetail) {
+        if (tracking && sleeping) {
+            guard.rtLockMightResched(writeSite, KernelSites.RT_WRITE_LOCK, "rt_write_lock");
+        }
+        StallClock clock = new StallClock(0);
+        long deadline = StallClock.deadlineIn(timeoutNanos);
+        if (!STATE.compareAndSet(this, 0, WRITER) && !slowWriteLock(deadline)) {
+            reportStall(clock, site, readerDiagnostics(), true, leakDetail);
+            return false;
+        }
+        if (!revokeBias(true, deadline)) {
+            List<String> readers = readerDiagnostics();
+            releaseWord();
+            reportStall(clock, site, readers, true, leakDetail);
+            return false;
+        }
+        writer = Thread.currentThread();
+        if (tracking) {
+            recordAcquired(" (write)", site, "rt_write_lock");
+        }
+        return true;
     }
 
     /** Never sleeps and never counts as might-sleep: used where blocking is not allowed (R10). */

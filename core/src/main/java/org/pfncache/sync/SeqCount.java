@@ -83,6 +83,16 @@ public final class SeqCount {
 
     /** {@code read_seqcount_begin()}: an even count to hand to {@link #readRetry(int)}. */
     public int readBegin() {
+        // Acquire: pairs with writeEnd's release store; the section's loads see that writer's stores.
+        int seq = (int) SEQUENCE.getAcquire(this);
+        if ((seq & 1) == 0) {
+            return seq;
+        }
+        return readBeginSlow(); // out of line: the read path stays small enough to inline
+    }
+
+    /** A write section is open: wait for the writer (class comment), then take an even count. */
+    private int readBeginSlow() {
         int step = 0;
         for (;;) {
             // Acquire: pairs with writeEnd's release store; the section's loads see that writer's stores.

@@ -49,6 +49,22 @@ final class WaitQueue {
         return Thread.interrupted();
     }
 
+    /**
+     * As {@link #parkUninterruptibly(Object)}, but wakes by itself at {@code deadline}
+     * (System.nanoTime; 0: never), for a caller that must report a stall or give up then.
+     */
+    static boolean parkUninterruptibly(Object blocker, long deadline) {
+        if (deadline == 0) {
+            LockSupport.park(blocker);
+        } else {
+            long left = deadline - System.nanoTime();
+            if (left > 0) {
+                LockSupport.parkNanos(blocker, left);
+            }
+        }
+        return Thread.interrupted();
+    }
+
     /** A releaser that cleared PARKED: wakes every registered waiter (they re-test). */
     void wakeAll() {
         for (Thread t : waiters) {

@@ -24,7 +24,8 @@ import org.pfncache.guard.Guard;
  * {@link Thread.State#WAITING}: a timed poll would show TIMED_WAITING, a spin RUNNABLE.
  */
 class InterruptedWaitTest {
-    private static final Guard GUARD = Guard.create(PreemptionModel.NONE, GuardPolicy.OFF, null);
+    /** Reader-stall reports off: every wait here parks without a timeout. */
+    private static final Guard GUARD = Guard.create(PreemptionModel.NONE, GuardPolicy.OFF, null, false, null, null, false);
     private final List<Thread> threads = new ArrayList<>();
 
     @AfterEach
