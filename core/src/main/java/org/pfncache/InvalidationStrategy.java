@@ -165,9 +165,35 @@ public interface InvalidationStrategy {
          */
         void retire(long uhva, Runnable unmap);
 
-        /** Releases the lock's resources (the cache is deactivated and the Vm closing). */
+        /**
+         * {@link #writeLock} for {@link Vm#close()}, which must finish in bounded time: gives up
+         * after {@code timeoutNanos} (false, nothing held). A lock whose write side waits for
+         * readers should then report who keeps it ({@link Guard#readerStall}, gave up, with
+         * {@code leakDetail}, what the Vm leaks as a result). The default takes
+         * {@link #writeLock}, right for a write side that never waits for readers.
+         */
+        default boolean closeWriteLock(long timeoutNanos, String leakDetail) {
+            writeLock();
+            return true;
+        }
+
+        /**
+         * Releases the lock's resources; {@link Vm#close()} calls it for each cache it deactivated
+         * (the caches active at close). The Vm keeps no reference to a cache deactivated before,
+         * so such a cache's lock is never closed: a lock that needs closing must not rely on it.
+         */
         default void close() {
         }
+    }
+
+    /**
+     * A shared resource ({@link Context#shared}) whose close waits for readers (SRCU's barrier):
+     * {@link Vm#close()} calls {@link #close(java.time.Duration)} with what is left of its
+     * reader-stall budget instead of {@link AutoCloseable#close()}. False: it gave up and leaked
+     * what readers still pin, and reported that itself through the guard.
+     */
+    interface BoundedClose {
+        boolean close(java.time.Duration timeout);
     }
 
     /**

@@ -2,6 +2,7 @@ package org.pfncache;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -66,6 +67,8 @@ public final class PfnCache {
     private final boolean countChecks;
     /** hva_to_pfn_retry rounds of the refresh in progress; guarded by refresh_lock. */
     private int retries;
+    /** Leak detection: enter() records its thread and stack (Vm.Builder.recordSectionSites). */
+    private final boolean recordSites;
     /** Written with the write side held (setRelease), read by readers with getAcquire. */
     @SuppressWarnings("unused") // accessed through STATE
     private volatile CacheState state = CacheState.INITIAL;
@@ -91,6 +94,7 @@ public final class PfnCache {
         this.lock = lock;
         this.refreshLock = new Mutex("&gpc->refresh_lock", vm.guard());
         this.countChecks = vm.statistics();
+        this.recordSites = vm.guard().recordsSectionSites();
     }
 
     // ---- state accessors: the names say the ordering (lv: load-acquire, so: store-release) ----
@@ -143,29 +147,35 @@ public final class PfnCache {
 
     private void activate(long gpa, long uhva, int len) {
         requireLen(gpa, uhva, len, "activate");
-        vm.ensureOpen();
-        ContextGuard.enterOperation(vm.guard());
+        refuseInOwnRead("activate");
+        // The Vm's gate first: close() waits for us or we fail, never half of each (Vm's lifecycle).
+        vm.enterOperation("activate");
         try {
-            refreshLock.lock("kvm_gpc_activate");
+            ContextGuard.enterOperation(vm.guard());
             try {
-                if (!lvState().active) {
-                    // R1: add to gpc_list before setting active, so that a concurrent refresh cannot
-                    // map a page before invalidations can reach this cache.
-                    vm.gpcList().add(this);
-                    lock.writeLock();
-                    try {
-                        publish(lvState().withActive(true));
-                    } finally {
-                        lock.writeUnlock();
+                refreshLock.lock("kvm_gpc_activate");
+                try {
+                    if (!lvState().active) {
+                        // R1: add to gpc_list before setting active, so that a concurrent refresh
+                        // cannot map a page before invalidations can reach this cache.
+                        vm.gpcList().add(this);
+                        lock.writeLock();
+                        try {
+                            publish(lvState().withActive(true));
+                        } finally {
+                            lock.writeUnlock();
+                        }
                     }
+                    refreshLocked(gpa, uhva);
+                } finally {
+                    refreshLock.unlock();
                 }
-                refreshLocked(gpa, uhva);
             } finally {
-                refreshLock.unlock();
+                // Outside the lock's try: a guard error from lock() must not leave the Vm's scope on the thread.
+                ContextGuard.exitOperation();
             }
         } finally {
-            // Outside the lock's try: a guard error from lock() must not leave the Vm's scope on the thread.
-            ContextGuard.exitOperation();
+            vm.exitOperation();
         }
     }
 
@@ -173,24 +183,29 @@ public final class PfnCache {
 
     /** kvm_gpc_refresh (R4). */
     public void refresh(int len) {
-        vm.ensureOpen();
-        ContextGuard.enterOperation(vm.guard());
+        refuseInOwnRead("refresh");
+        vm.enterOperation("refresh");
         try {
-            refreshLock.lock("kvm_gpc_refresh");
+            ContextGuard.enterOperation(vm.guard());
             try {
-                CacheState s = lvState();
-                requireLen(s.gpa, s.uhva, len, "refresh");
-                if (!s.active) {
-                    throw new IllegalStateException("refresh: cache " + name + " is not active");
+                refreshLock.lock("kvm_gpc_refresh");
+                try {
+                    CacheState s = lvState();
+                    requireLen(s.gpa, s.uhva, len, "refresh");
+                    if (!s.active) {
+                        throw new IllegalStateException("refresh: cache " + name + " is not active");
+                    }
+                    // A cache is gpa-based or hva-based, not both; a gpa-based one recomputes its hva.
+                    refreshLocked(s.gpa, s.gpa == INVALID_GPA ? s.uhva : BAD_HVA);
+                } finally {
+                    refreshLock.unlock();
                 }
-                // A cache is gpa-based or hva-based, not both; a gpa-based one recomputes its hva.
-                refreshLocked(s.gpa, s.gpa == INVALID_GPA ? s.uhva : BAD_HVA);
             } finally {
-                refreshLock.unlock();
+                // Outside the lock's try: a guard error from lock() must not leave the Vm's scope on the thread.
+                ContextGuard.exitOperation();
             }
         } finally {
-            // Outside the lock's try: a guard error from lock() must not leave the Vm's scope on the thread.
-            ContextGuard.exitOperation();
+            vm.exitOperation();
         }
     }
 
@@ -373,19 +388,56 @@ public final class PfnCache {
 
     // ---- R6: deactivation ----
 
-    /** kvm_gpc_deactivate (R6); idempotent. */
+    /**
+     * kvm_gpc_deactivate (R6); idempotent. Once deactivated, the Vm no longer references the cache:
+     * a cache the caller drops is then garbage (the Vm's close-time registry is gpc_list, the active
+     * caches only). During or after {@link Vm#close()} it returns once close has deactivated every
+     * cache, so it never throws because the Vm is closed.
+     */
     public void deactivate() {
+        refuseInOwnRead("deactivate");
+        if (!vm.enterOperationUnlessClosing()) {
+            return; // closing: close() deactivated (or reported) every cache before we returned
+        }
+        try {
+            deactivateGated();
+        } finally {
+            vm.exitOperation();
+        }
+    }
+
+    /** Deactivation proper; the caller is inside the Vm's gate. */
+    private void deactivateGated() {
+        deactivateUntil(0);
+    }
+
+    /**
+     * Deactivation; with a {@code deadline} (System.nanoTime; 0: none), for {@link Vm#close()}: it
+     * gives up when refresh_lock or the write side cannot be had by then, and returns false with
+     * the cache left active and mapped (leaked, and reported).
+     */
+    boolean deactivateUntil(long deadline) {
         ContextGuard.enterOperation(vm.guard());
         try {
-            refreshLock.lock("kvm_gpc_deactivate");
+            if (deadline == 0) {
+                refreshLock.lock("kvm_gpc_deactivate");
+            } else if (!refreshLock.tryLock("kvm_gpc_deactivate", Math.max(0, deadline - System.nanoTime()))) {
+                vm.reportCloseLeak("&gpc->refresh_lock", List.of("held by thread '" + refreshLock.ownerName()
+                        + "' (an operation on the cache that has not finished)"), leakDetail());
+                return false;
+            }
             try {
                 CacheState old = lvState();
                 if (!old.active) {
-                    return;
+                    return true;
                 }
                 // Deactivate before leaving the list: invalidations must keep reaching the cache
                 // until no reader can use the mapping (R6).
-                lock.writeLock();
+                if (deadline == 0) {
+                    lock.writeLock();
+                } else if (!lock.closeWriteLock(Math.max(0, deadline - System.nanoTime()), leakDetail())) {
+                    return false;
+                }
                 try {
                     publish(CacheState.of(false, false, old.gpa, old.uhva, old.generation, -1, null));
                 } finally {
@@ -395,6 +447,7 @@ public final class PfnCache {
                 if (old.mapping != null) {
                     retire(old.uhva, old.mapping);
                 }
+                return true;
             } finally {
                 refreshLock.unlock();
             }
@@ -402,6 +455,13 @@ public final class PfnCache {
             // Outside the lock's try: a guard error from lock() must not leave the Vm's scope on the thread.
             ContextGuard.exitOperation();
         }
+    }
+
+    /** What Vm.close leaks when it cannot deactivate this cache. */
+    private String leakDetail() {
+        CacheState s = lvState();
+        return "leaked: cache " + name + " (" + strategy.name() + ") stays active after Vm.close()"
+                + (s.mapping != null ? "; its mapping of pfn " + s.pfn + " stays mapped" : "");
     }
 
     private void retire(long uhva, KernelMapping m) {
@@ -439,13 +499,26 @@ public final class PfnCache {
 
     /** Enters the read section (read_lock / srcu_read_lock / read_seqcount_begin). */
     public Section enter() {
-        return new SectionImpl(lock.readLock());
+        SectionImpl s = new SectionImpl(lock.readLock());
+        if (recordSites) {
+            vm.guard().sectionEntered(s, "cache " + name + " (" + strategy.name() + ")");
+        }
+        return s;
     }
 
-    /** R7: enter, check, refresh on failure, call {@code reader} on the khva, leave. */
+    /**
+     * R7: enter, check, refresh on failure, call {@code reader} on the khva, leave. Under an
+     * optimistic strategy (SEQCOUNT) a section that raced a writer is discarded and {@code reader}
+     * runs again, so it may run more than once and must not have effects outside its result.
+     *
+     * @throws IllegalStateException if {@code reader} refreshes, activates or deactivates this very
+     *     cache under an optimistic strategy: every such write invalidates the reader's own section,
+     *     so the re-runs would never end (detected on the first re-run)
+     */
     public <R> R read(int len, Function<Khva, R> reader) {
         requireAccessLen(len);
         Objects.requireNonNull(reader, "reader");
+        boolean rerun = false;
         for (;;) {
             long token = lock.readLock();
             boolean checked = false;
@@ -455,7 +528,7 @@ public final class PfnCache {
                 CacheState s = lvState();
                 if (checkCounted(s, len)) {
                     checked = true;
-                    result = reader.apply(s.khva);
+                    result = rerun ? rerun(reader, s.khva) : reader.apply(s.khva);
                     // An optimistic section that raced a writer re-runs the reader.
                     done = lock.readValidate(token);
                 }
@@ -467,6 +540,8 @@ public final class PfnCache {
             }
             if (!checked) {
                 refresh(len);
+            } else {
+                rerun = true;
             }
         }
     }
@@ -476,7 +551,13 @@ public final class PfnCache {
         return access(len, Objects.requireNonNull(reader, "reader"), APPLY_AS_LONG);
     }
 
-    /** R7 for writes into the page (allocation-free). */
+    /**
+     * R7 for writes into the page (allocation-free). Under an optimistic strategy (SEQCOUNT) a
+     * section that raced an invalidation is discarded and {@code writer} runs again: it may run
+     * more than once (each run's stores may have landed, in the old page or the new one), so it
+     * must be idempotent. The same refusal as {@link #read} applies to a writer that refreshes its
+     * own cache.
+     */
     public void write(int len, Consumer<Khva> writer) {
         access(len, Objects.requireNonNull(writer, "writer"), ACCEPT);
     }
@@ -493,6 +574,7 @@ public final class PfnCache {
     /** The R7 loop of {@link #readLong} and {@link #write}: non-capturing adapters, so nothing is allocated. */
     private long access(int len, Object fn, ToLongBiFunction<Object, Khva> body) {
         requireAccessLen(len);
+        boolean rerun = false;
         for (;;) {
             long token = lock.readLock();
             boolean checked = false;
@@ -502,7 +584,7 @@ public final class PfnCache {
                 CacheState s = lvState();
                 if (checkCounted(s, len)) {
                     checked = true;
-                    result = body.applyAsLong(fn, s.khva);
+                    result = rerun ? rerun(fn, body, s.khva) : body.applyAsLong(fn, s.khva);
                     done = lock.readValidate(token);
                 }
             } finally {
@@ -513,7 +595,49 @@ public final class PfnCache {
             }
             if (!checked) {
                 refresh(len);
+            } else {
+                rerun = true;
             }
+        }
+    }
+
+    /**
+     * The cache whose reader function this thread is re-running after a discarded optimistic
+     * section (null: none). Set only on that slow path, so the first run costs nothing; a write to
+     * the same cache from inside a re-run is refused ({@link #refuseInOwnRead}). A section the
+     * reader itself invalidates fails validation every time, so the first re-run is where a
+     * livelock shows; a re-run caused by another thread's invalidation refreshes nothing itself.
+     */
+    private static final ThreadLocal<PfnCache> RERUNNING = new ThreadLocal<>();
+
+    /** Runs {@code reader} again, marked as this cache's re-run on this thread (out of line: the first run stays small). */
+    private <R> R rerun(Function<Khva, R> reader, Khva khva) {
+        PfnCache outer = RERUNNING.get();
+        RERUNNING.set(this);
+        try {
+            return reader.apply(khva);
+        } finally {
+            RERUNNING.set(outer);
+        }
+    }
+
+    private long rerun(Object fn, ToLongBiFunction<Object, Khva> body, Khva khva) {
+        PfnCache outer = RERUNNING.get();
+        RERUNNING.set(this);
+        try {
+            return body.applyAsLong(fn, khva);
+        } finally {
+            RERUNNING.set(outer);
+        }
+    }
+
+    /** Refuses a write-side operation from inside this cache's own re-run reader function. */
+    private void refuseInOwnRead(String op) {
+        if (RERUNNING.get() == this) {
+            throw new IllegalStateException(op + "() of cache " + name + " from inside its own " + strategy.name()
+                    + " read()/readLong()/write() function: each " + op + " invalidates the reader's own"
+                    + " optimistic section, so the function would be re-run forever (livelock); call " + op
+                    + " before the read, or use enter() and check()");
         }
     }
 
@@ -576,7 +700,12 @@ public final class PfnCache {
         }
     }
 
-    /** The kernel-shaped read section. Not thread-safe: one thread enters, checks, uses and closes it. */
+    /**
+     * The kernel-shaped read section. A single-thread object: the thread that entered it checks,
+     * uses and closes it; any other thread calling one of its methods gets
+     * {@link IllegalStateException} and changes nothing (the read side and the guard's per-thread
+     * context belong to the entering thread).
+     */
     public interface Section extends AutoCloseable {
         /** kvm_gpc_check (R3). */
         boolean check(int len);
@@ -594,6 +723,8 @@ public final class PfnCache {
 
     private final class SectionImpl implements Section {
         private final long token;
+        /** The entering thread: the one field compare on every call (issue 9, item 3). */
+        private final Thread owner = Thread.currentThread();
         private CacheState checked;
         private boolean closed;
 
@@ -602,8 +733,18 @@ public final class PfnCache {
         }
 
         private void ensureOpen(String op) {
+            ensureOwner(op);
             if (closed) {
                 throw new IllegalStateException(op + " on a closed section of cache " + name);
+            }
+        }
+
+        private void ensureOwner(String op) {
+            if (owner != Thread.currentThread()) {
+                throw new IllegalStateException(op + " of a section of cache " + name + " from thread '"
+                        + Thread.currentThread().getName() + "', but thread '" + owner.getName()
+                        + "' entered it: a section belongs to the thread that entered it (its read side and"
+                        + " lock context are that thread's); nothing was changed");
             }
         }
 
@@ -634,9 +775,13 @@ public final class PfnCache {
 
         @Override
         public void close() {
+            ensureOwner("close()");
             if (!closed) {
                 closed = true;
                 checked = null;
+                if (recordSites) {
+                    vm.guard().sectionExited(this);
+                }
                 lock.readUnlock(token);
             }
         }

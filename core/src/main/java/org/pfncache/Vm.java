@@ -9,8 +9,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -49,6 +53,18 @@ import org.pfncache.sync.RwLock;
  * for a range that no memslot overlaps the sequence is not bumped, so a refresh of an hva-based
  * cache outside every memslot that straddles a whole invalidation, start to end, publishes the old
  * pfn (see docs/semantics.md, R9, and the test named after mmu_notifier_retry_cache).
+ *
+ * <p>Lifecycle: an operations gate. {@code activate}, {@code activateHva}, {@code refresh},
+ * {@code deactivate} and {@link #newCache} run inside the gate ({@link #enterOperation}); one word
+ * holds a CLOSING bit and the number of operations inside. An operation enters with a CAS that
+ * fails once CLOSING is set, so it either is counted before {@link #close()} sets CLOSING or
+ * sees CLOSING and throws {@link IllegalStateException}. close() sets CLOSING, waits for the count
+ * to drain (the last operation out unparks it), and only then deactivates the caches on gpc_list:
+ * after close() returns no cache is active and nothing is mapped, whoever lost the race. The Vm
+ * keeps no other list of caches: gpc_list holds the active ones only, so a deactivated cache the
+ * caller dropped is garbage. {@code deactivate} during or after close returns once close has
+ * finished (close deactivates everything), so it stays idempotent and never throws for a closed
+ * Vm. A second close() waits for the first to finish.
  */
 public final class Vm implements AutoCloseable {
     private static final VarHandle COUNT;
@@ -82,7 +98,14 @@ public final class Vm implements AutoCloseable {
     private final Map<Class<?>, Object> shared = new LinkedHashMap<>();
     /** Copy-on-write snapshot of the shared resources that drain readers on invalidation. */
     private volatile InvalidationStrategy.Drain[] drains = new InvalidationStrategy.Drain[0];
-    private final List<PfnCache> caches = new ArrayList<>();
+    /** The operations gate: {@link #CLOSING} plus the number of operations inside (class comment). */
+    private final AtomicLong gate = new AtomicLong();
+    private static final long CLOSING = 1L << 62;
+    /** The thread running close(); set (once, by CAS) before CLOSING, read by the last operation out. */
+    private final AtomicReference<Thread> closer = new AtomicReference<>();
+    /** Counted down when the first close() has finished; later closes and deactivates wait for it. */
+    private final CountDownLatch closeDone = new CountDownLatch(1);
+    private final Duration readerStallTimeout;
     private final Notifier notifier = new Notifier();
     private final AtomicInteger cacheIds = new AtomicInteger();
     /** Written under mn_invalidate_lock; read lock-free by refresh (see the class comment). */
@@ -101,12 +124,14 @@ public final class Vm implements AutoCloseable {
     private volatile boolean closed;
 
     private Vm(Builder b) {
-        this.guard = Guard.create(b.preemption, b.guardPolicy, b.guardListener, b.guardLogging);
+        this.guard = Guard.create(b.preemption, b.guardPolicy, b.guardListener, b.guardLogging,
+                b.readerStallTimeout, b.readerStallListener, b.recordSectionSites);
         this.defaultStrategy = b.strategy;
         this.notifierLockKind = b.notifierLock;
         this.mmuLockKind = b.mmuLock;
         this.nonBlockPollBudget = b.nonBlockPollBudget;
         this.statistics = b.statistics;
+        this.readerStallTimeout = b.readerStallTimeout;
         this.memory = new PhysicalMemory(b.physicalPages, b.memoryChecks);
         this.mm = new HostMm(memory, guard);
         this.memslots = new Memslots(this::swapActiveMemslots);
@@ -174,18 +199,18 @@ public final class Vm implements AutoCloseable {
     /** kvm_gpc_init with a chosen strategy. */
     public PfnCache newCache(InvalidationStrategy strategy) {
         Objects.requireNonNull(strategy, "strategy");
-        ensureOpen();
-        String name = "gpc" + id + "." + cacheIds.incrementAndGet();
-        InvalidationStrategy.CacheLock lock = strategy.newCacheLock(new Context(name));
-        if (lock == null) {
-            throw new IllegalStateException("strategy " + strategy.name() + " returned no cache lock");
+        // Inside the gate: a shared resource (kvm->srcu) made here is one close() will close.
+        enterOperation("newCache");
+        try {
+            String name = "gpc" + id + "." + cacheIds.incrementAndGet();
+            InvalidationStrategy.CacheLock lock = strategy.newCacheLock(new Context(name));
+            if (lock == null) {
+                throw new IllegalStateException("strategy " + strategy.name() + " returned no cache lock");
+            }
+            return new PfnCache(this, name, strategy, lock);
+        } finally {
+            exitOperation();
         }
-        PfnCache cache = new PfnCache(this, name, strategy, lock);
-        synchronized (caches) {
-            ensureOpen();
-            caches.add(cache);
-        }
-        return cache;
     }
 
     /** kvm->mmu_invalidate_seq. */
@@ -227,30 +252,148 @@ public final class Vm implements AutoCloseable {
         return gpcList.size();
     }
 
+    /** True once close() has begun. */
     public boolean isClosed() {
         return closed;
     }
 
-    /** Deactivates every cache, waits for deferred unmaps, closes shared resources, leaves the mm. */
+    /** Test hook: how many caches the Vm references for close() (gpc_list: the active ones). */
+    int registeredCaches() {
+        return gpcList.size();
+    }
+
+    // ---- lifecycle: the operations gate (class comment) ----
+
+    /** Enters the gate, or throws if close() has begun. Pair with {@link #exitOperation()} in a finally. */
+    void enterOperation(String op) {
+        if (!tryEnterOperation()) {
+            throw new IllegalStateException(op + ": Vm " + id + " is closed");
+        }
+    }
+
+    private boolean tryEnterOperation() {
+        for (;;) {
+            long g = gate.get();
+            if ((g & CLOSING) != 0) {
+                return false;
+            }
+            // Volatile CAS: close()'s getAndAdd of CLOSING and this CAS are ordered one way or the
+            // other; if CLOSING came first this fails and re-reads it.
+            if (gate.compareAndSet(g, g + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * For deactivate: enters the gate and returns true, or, once close() has begun, waits for it
+     * to finish and returns false (close deactivates every cache). On close()'s own thread (a
+     * listener calling back) it returns false at once rather than wait for itself.
+     */
+    boolean enterOperationUnlessClosing() {
+        if (tryEnterOperation()) {
+            return true;
+        }
+        if (closer.get() != Thread.currentThread()) {
+            awaitCloseDone();
+        }
+        return false;
+    }
+
+    void exitOperation() {
+        // Volatile decrement: pairs with the closer's volatile reads of the gate in awaitOperations();
+        // the closer published itself before setting CLOSING, so reading CLOSING here means closer is set.
+        if (gate.decrementAndGet() == CLOSING) {
+            LockSupport.unpark(closer.get()); // pairs with the park in awaitOperations()
+        }
+    }
+
+    /** close(), waiting for in-flight operations: false if they did not drain by {@code deadline}. */
+    private boolean awaitOperations(long deadline) {
+        boolean interrupted = false;
+        try {
+            for (;;) {
+                if ((gate.get() & ~CLOSING) == 0) {
+                    return true;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                // Unparked by the last operation out (exitOperation); a wake-up, not a poll.
+                LockSupport.parkNanos(this, left);
+                interrupted |= Thread.interrupted(); // uninterruptible: remember, restore on return
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void awaitCloseDone() {
+        boolean interrupted = false;
+        for (;;) {
+            try {
+                closeDone.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true; // uninterruptible, as close() itself: restore on return
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+
+    /**
+     * Closes the gate and waits for the operations inside (class comment), deactivates every active
+     * cache and closes its lock, waits for deferred unmaps, closes shared resources, leaves the mm.
+     * Idempotent; a close() that finds another one running waits for it to finish. Uninterruptible
+     * (an interrupt is kept for the caller).
+     */
     @Override
     public void close() {
-        List<PfnCache> all;
-        synchronized (caches) {
-            if (closed) {
-                return;
+        Thread me = Thread.currentThread();
+        if (!closer.compareAndSet(null, me)) {
+            if (closer.get() != me) { // re-entered from close()'s own thread (a listener): do not wait for itself
+                awaitCloseDone();
             }
-            closed = true;
-            all = new ArrayList<>(caches);
+            return;
         }
+        closed = true;
+        // After closer is set (pairs with exitOperation's read of closer once it sees CLOSING).
+        gate.getAndAdd(CLOSING);
+        try {
+            closeGated();
+        } finally {
+            closeDone.countDown();
+        }
+    }
+
+    private void closeGated() {
         RuntimeException failure = null;
+        long deadline = System.nanoTime() + readerStallTimeout.toNanos();
+        if (!awaitOperations(deadline)) {
+            reportCloseLeak("the Vm's operations gate", List.of((gate.get() & ~CLOSING)
+                    + " cache operation(s) still in flight"), "closing anyway: what they hold may leak");
+        }
+        // The gate is closed and drained: gpc_list is every active cache and nothing adds to it.
+        // Each step that may wait for readers is bounded by the deadline (with a floor, so a step
+        // after a long one still gets a moment): what cannot be freed is reported and leaked.
+        List<PfnCache> all = gpcList.snapshot();
+        List<PfnCache> deactivated = new ArrayList<>(all.size());
         for (PfnCache c : all) {
             try {
-                c.deactivate();
+                if (c.deactivateUntil(stepDeadline(deadline))) {
+                    deactivated.add(c);
+                }
             } catch (RuntimeException e) {
                 failure = addFailure(failure, e);
             }
         }
-        for (PfnCache c : all) {
+        for (PfnCache c : deactivated) {
             try {
                 c.closeLock();
             } catch (RuntimeException e) {
@@ -262,18 +405,38 @@ public final class Vm implements AutoCloseable {
             resources = new ArrayList<>(shared.values());
         }
         for (Object r : resources) {
-            if (r instanceof AutoCloseable ac) {
-                try {
+            try {
+                if (r instanceof InvalidationStrategy.BoundedClose bc) {
+                    bc.close(Duration.ofNanos(Math.max(0, stepDeadline(deadline) - System.nanoTime())));
+                } else if (r instanceof AutoCloseable ac) {
                     ac.close();
-                } catch (Exception e) {
-                    failure = addFailure(failure, new IllegalStateException("closing " + r + " failed", e));
                 }
+            } catch (Exception e) {
+                failure = addFailure(failure, new IllegalStateException("closing " + r + " failed", e));
             }
         }
-        mm.unregister(notifier);
+        if (!mm.unregister(notifier, Duration.ofNanos(Math.max(0, stepDeadline(deadline) - System.nanoTime())))) {
+            reportCloseLeak("&mm->mmap_lock", List.of("held by thread '" + mm.mmapLockHolder()
+                    + "' (an mm operation that has not finished, e.g. an invalidation waiting for a reader)"),
+                    "leaked: the Vm's MMU notifier stays registered with the mm");
+        }
         if (failure != null) {
             throw failure;
         }
+    }
+
+    /** A close step's deadline: the close deadline, but at least a tenth of the timeout from now. */
+    private long stepDeadline(long deadline) {
+        long floor = System.nanoTime() + readerStallTimeout.toNanos() / 10;
+        long d = deadline - floor < 0 ? floor : deadline;
+        return d == 0 ? 1 : d;
+    }
+
+    /** Reports what close() leaks because {@code lock} could not be had (a {@link GuardReport}-like stall report). */
+    void reportCloseLeak(String lock, List<String> holders, String detail) {
+        guard.readerStall(new org.pfncache.guard.ReaderStallReport(lock, "Vm.close (vm " + id + ")",
+                Thread.currentThread().getName(), readerStallTimeout.toMillis(), holders, guard.openSectionSites(),
+                true, detail));
     }
 
     private static RuntimeException addFailure(RuntimeException first, RuntimeException next) {
@@ -282,12 +445,6 @@ public final class Vm implements AutoCloseable {
         }
         first.addSuppressed(next);
         return first;
-    }
-
-    void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("Vm " + id + " is closed");
-        }
     }
 
     GpcList gpcList() {
@@ -604,6 +761,9 @@ public final class Vm implements AutoCloseable {
         private boolean statistics;
         private boolean memoryChecks = true;
         private Duration nonBlockPollBudget = Duration.ofMillis(1);
+        private Duration readerStallTimeout = Guard.DEFAULT_READER_STALL;
+        private Consumer<org.pfncache.guard.ReaderStallReport> readerStallListener;
+        private boolean recordSectionSites;
 
         private Builder() {
         }
@@ -693,6 +853,28 @@ public final class Vm implements AutoCloseable {
         }
 
         /**
+         * How long a writer waits for readers before it reports a stall naming them
+         * ({@link org.pfncache.guard.ReaderStallReport}: logged, and given to
+         * {@link #readerStallListener}), and the most {@link Vm#close()} waits for operations in
+         * flight and for readers before it reports what it could not free and leaks it; default
+         * 10 s (the kernel's RCU CPU stall timeout is 21 s).
+         */
+        public Builder readerStallTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "readerStallTimeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("readerStallTimeout must be positive, got " + timeout);
+            }
+            this.readerStallTimeout = timeout;
+            return this;
+        }
+
+        /** Receives every reader-stall report of this Vm (see {@link #readerStallTimeout}); null: none. */
+        public Builder readerStallListener(Consumer<org.pfncache.guard.ReaderStallReport> l) {
+            this.readerStallListener = l;
+            return this;
+        }
+
+        /**
          * Whether every access through a cache's khva checks that the page is still the allocation
          * it was mapped for (the simulated memory's KASAN-like detector); default true. The matrix,
          * the tests and the audits keep it on; benchmarks of the protocol alone turn it off, and
@@ -700,6 +882,17 @@ public final class Vm implements AutoCloseable {
          */
         public Builder memoryChecks(boolean on) {
             this.memoryChecks = on;
+            return this;
+        }
+
+        /**
+         * Leak detection: whether {@link PfnCache#enter()} records the entering thread and its
+         * stack until the section is closed, so a stall report (or close's leak report) says where
+         * a never-closed section was entered. Costs a stack capture per enter(); default false, in
+         * which case reports name readers by thread only (as their primitive can identify them).
+         */
+        public Builder recordSectionSites(boolean on) {
+            this.recordSectionSites = on;
             return this;
         }
 

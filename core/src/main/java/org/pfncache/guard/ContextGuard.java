@@ -9,7 +9,40 @@ package org.pfncache.guard;
  * (see {@link #enterOperation(Guard)}), else the process default domain.
  */
 public final class ContextGuard {
-    private static final ThreadLocal<ThreadContext> CONTEXT = ThreadLocal.withInitial(ThreadContext::new);
+    private static final ThreadLocal<ThreadContext> CONTEXT = ThreadLocal.withInitial(ContextGuard::newContext);
+    /**
+     * Every thread's context, weakly (a dead thread's goes with the next GC): lets a writer stalled
+     * on readers name the threads that hold a lock ({@link #threadsHolding}). Registration costs
+     * once per thread; lock operations are unchanged.
+     */
+    private static final java.util.concurrent.ConcurrentLinkedQueue<java.lang.ref.WeakReference<ThreadContext>> ALL =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private static final java.util.concurrent.atomic.AtomicInteger REGISTERED = new java.util.concurrent.atomic.AtomicInteger();
+
+    private static ThreadContext newContext() {
+        ThreadContext ctx = new ThreadContext();
+        ALL.add(new java.lang.ref.WeakReference<>(ctx));
+        if ((REGISTERED.incrementAndGet() & 1023) == 0) {
+            ALL.removeIf(r -> r.get() == null); // purge collected contexts now and then
+        }
+        return ctx;
+    }
+
+    /**
+     * The threads whose lock context lists {@code lock} as held, "name (alive|terminated)"; for
+     * stall diagnostics only (racy, best effort; only locks of a tracking domain are listed, and a
+     * terminated thread's context is kept only until the next GC).
+     */
+    public static java.util.List<String> threadsHolding(Object lock) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (java.lang.ref.WeakReference<ThreadContext> r : ALL) {
+            ThreadContext ctx = r.get();
+            if (ctx != null && ctx.racyHolds(lock)) {
+                out.add(ctx.thread.getName() + " (" + (ctx.thread.isAlive() ? "alive" : "terminated") + ")");
+            }
+        }
+        return out;
+    }
 
     private ContextGuard() {
     }

@@ -20,10 +20,21 @@ import org.pfncache.PreemptionModel;
  * <p>Reports are rate-limited as the kernel's are: every report is counted and given to the
  * listener, but only the first {@value #KEPT_REPORTS} keep their stack and are kept in
  * {@link #reports()}, and only the first {@value #LOGGED_REPORTS} are logged (REPORT policy).
+ *
+ * <p>Reader stalls. The domain also says how long a writer waits for readers before it reports a
+ * {@link ReaderStallReport} ({@link #readerStallNanos()}, default 10 s; 0: never), where such
+ * reports go (System.Logger "org.pfncache.stall" at WARNING, and the stall listener), and
+ * whether read sections record where they were entered ({@link #recordsSectionSites()}; see
+ * {@link #sectionEntered}). Stall reports are independent of the might-sleep policy: OFF does
+ * not silence them.
  */
 public final class Guard {
     private static final System.Logger LOG = System.getLogger("org.pfncache.guard");
-    private static final Guard PROCESS_DEFAULT = new Guard(PreemptionModel.NONE, null, null, true);
+    private static final System.Logger STALL_LOG = System.getLogger("org.pfncache.stall");
+    /** The default reader-stall timeout: 10 s (the kernel's RCU CPU stall timeout is 21 s). */
+    public static final java.time.Duration DEFAULT_READER_STALL = java.time.Duration.ofSeconds(10);
+    private static final Guard PROCESS_DEFAULT = new Guard(PreemptionModel.NONE, null, null, true,
+            DEFAULT_READER_STALL.toNanos(), null, false);
     private static volatile GuardPolicy defaultPolicy = GuardPolicy.THROW;
     /** Reports kept, with their stacks, in {@link #reports()}. */
     public static final int KEPT_REPORTS = 256;
@@ -40,11 +51,22 @@ public final class Guard {
     /** kernelSites that warnOnce has reported (WARN_ON_ONCE's per-site flag). */
     private final java.util.Set<String> warnedOnce = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    private Guard(PreemptionModel preemption, GuardPolicy policy, Consumer<GuardReport> listener, boolean log) {
+    private final long readerStallNanos;
+    private final Consumer<ReaderStallReport> stallListener;
+    private final boolean recordSections;
+    /** Open read sections, when recorded: key (the section) -> where it was entered. */
+    private final java.util.Map<Object, SectionSite> openSections = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong stallReports = new java.util.concurrent.atomic.AtomicLong();
+
+    private Guard(PreemptionModel preemption, GuardPolicy policy, Consumer<GuardReport> listener, boolean log,
+                  long readerStallNanos, Consumer<ReaderStallReport> stallListener, boolean recordSections) {
         this.preemption = preemption;
         this.policy = policy;
         this.listener = listener;
         this.log = log;
+        this.readerStallNanos = readerStallNanos;
+        this.stallListener = stallListener;
+        this.recordSections = recordSections;
     }
 
     /** A guard domain with its own model, policy and listener (null: none). */
@@ -56,8 +78,95 @@ public final class Guard {
     /** As {@link #create(PreemptionModel, GuardPolicy, Consumer)}; {@code log} false: REPORT does not log. */
     public static Guard create(PreemptionModel preemption, GuardPolicy policy,
                                Consumer<GuardReport> listener, boolean log) {
+        return create(preemption, policy, listener, log, DEFAULT_READER_STALL, null, false);
+    }
+
+    /**
+     * As {@link #create(PreemptionModel, GuardPolicy, Consumer, boolean)}, with the reader-stall
+     * settings (class comment): {@code readerStall} null or zero turns stall reports off,
+     * {@code stallListener} (null: none) gets every stall report, {@code recordSectionSites}
+     * makes read sections record their thread and stack.
+     */
+    public static Guard create(PreemptionModel preemption, GuardPolicy policy, Consumer<GuardReport> listener,
+                               boolean log, java.time.Duration readerStall,
+                               Consumer<ReaderStallReport> stallListener, boolean recordSectionSites) {
+        long stall = readerStall == null ? 0 : readerStall.toNanos();
+        if (stall < 0) {
+            throw new IllegalArgumentException("reader stall timeout must not be negative, got " + readerStall);
+        }
         return new Guard(Objects.requireNonNull(preemption, "preemption"),
-                Objects.requireNonNull(policy, "policy"), listener, log);
+                Objects.requireNonNull(policy, "policy"), listener, log, stall, stallListener, recordSectionSites);
+    }
+
+    // ---- reader stalls (class comment) ----
+
+    /** How long a writer waits for readers before reporting a stall; 0: never reports. */
+    public long readerStallNanos() {
+        return readerStallNanos;
+    }
+
+    /** Whether read sections record where they were entered ({@link #sectionEntered}). */
+    public boolean recordsSectionSites() {
+        return recordSections;
+    }
+
+    /** Stall reports made so far. */
+    public long stallReportCount() {
+        return stallReports.get();
+    }
+
+    /**
+     * Reports a reader stall: logged at WARNING (System.Logger "org.pfncache.stall"; the first
+     * {@value #LOGGED_REPORTS}, then only counted) and given to the stall listener.
+     */
+    public void readerStall(ReaderStallReport r) {
+        long n = stallReports.incrementAndGet();
+        if (n <= LOGGED_REPORTS) {
+            STALL_LOG.log(Level.WARNING, r::format);
+        }
+        if (stallListener != null) {
+            try {
+                stallListener.accept(r);
+            } catch (RuntimeException e) {
+                STALL_LOG.log(Level.ERROR, "reader-stall listener threw", e);
+            }
+        }
+    }
+
+    /** Where an open read section was entered. */
+    private record SectionSite(String description, Thread thread, Throwable site) {
+        String format() {
+            StringBuilder b = new StringBuilder(description).append(", entered by thread '").append(thread.getName())
+                    .append("' (").append(thread.isAlive() ? "alive" : "terminated").append(')');
+            StackTraceElement[] st = site.getStackTrace();
+            for (int i = 0; i < Math.min(st.length, 12); i++) {
+                b.append("\n        at ").append(st[i]);
+            }
+            return b.toString();
+        }
+    }
+
+    /**
+     * Records that the calling thread entered the read section {@code key} ({@code description}
+     * names it, e.g. the cache and strategy); only when {@link #recordsSectionSites()}. Captures
+     * the stack, so callers test {@link #recordsSectionSites()} first and keep the read path free.
+     */
+    public void sectionEntered(Object key, String description) {
+        openSections.put(key, new SectionSite(description, Thread.currentThread(), new Throwable("entered here")));
+    }
+
+    /** The section {@code key} was left. */
+    public void sectionExited(Object key) {
+        openSections.remove(key);
+    }
+
+    /** The recorded open sections of this domain, each with its thread and entry stack. */
+    public List<String> openSectionSites() {
+        List<String> out = new java.util.ArrayList<>();
+        for (SectionSite s : openSections.values()) {
+            out.add(s.format());
+        }
+        return out;
     }
 
     /** The domain of primitives made without one: PREEMPT_NONE and the process default policy. */

@@ -15,6 +15,8 @@ final class ThreadContext {
     /** The lockdep name of the implicit {@code rcu_read_lock()} an RT lock takes. */
     static final String RCU_READ_LOCK = "rcu_read_lock";
 
+    /** The thread this context belongs to (contexts are made on their own thread). */
+    final Thread thread = Thread.currentThread();
     int preemptCount;
     int nonBlock;
     int irqsDisabled;
@@ -65,6 +67,22 @@ final class ThreadContext {
         heldType[depth] = type;
         heldImplicit[depth] = implicit;
         depth++;
+    }
+
+    /**
+     * Whether this context lists {@code lock} as held. Called from another thread for stall
+     * diagnostics only: the plain reads may see a stale or half-updated stack (a wrong answer in a
+     * report, never a wrong lock decision).
+     */
+    boolean racyHolds(Object lock) {
+        Object[] locks = heldLock;
+        int d = Math.min(depth, locks.length);
+        for (int i = 0; i < d; i++) {
+            if (locks[i] == lock) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Removes the innermost entry for {@code lock}; locks need not be released in LIFO order. */

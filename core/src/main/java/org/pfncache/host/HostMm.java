@@ -113,6 +113,29 @@ public final class HostMm {
         }
     }
 
+    /**
+     * {@link #unregister(MmuNotifier)} bounded by {@code timeout}: false (still registered) if
+     * mmap_lock could not be taken in time, e.g. because an invalidation holding it waits forever
+     * for a reader. For a close that must finish.
+     */
+    public boolean unregister(MmuNotifier n, Duration timeout) {
+        Objects.requireNonNull(n, "notifier");
+        if (!mmapLock.tryLock("mmu_notifier_unregister", saturatedNanos(timeout))) {
+            return false;
+        }
+        try {
+            notifiers.remove(n);
+        } finally {
+            mmapLock.unlock();
+        }
+        return true;
+    }
+
+    /** The thread holding mmap_lock, for diagnostics (null: free). */
+    public String mmapLockHolder() {
+        return mmapLock.ownerName();
+    }
+
     public int notifierCount() {
         return notifiers.size();
     }

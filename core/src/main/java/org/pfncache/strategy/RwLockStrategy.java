@@ -150,6 +150,11 @@ public final class RwLockStrategy implements InvalidationStrategy {
         }
 
         @Override
+        public boolean closeWriteLock(long timeoutNanos, String leakDetail) {
+            return lock.tryWriteLock("kvm_gpc_deactivate", timeoutNanos, leakDetail);
+        }
+
+        @Override
         public void retire(long uhva, Runnable unmap) {
             // The old mapping was unpublished under the write side, which excluded every reader.
             unmap.run();

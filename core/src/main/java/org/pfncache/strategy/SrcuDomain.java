@@ -32,7 +32,7 @@ import org.pfncache.sync.Srcu;
  * is followed by Srcu's fence B before its acquire load of the state. Store-buffering pair: either
  * the scan sees the reader and waits for it, or the reader sees valid == false.
  */
-final class SrcuDomain implements InvalidationStrategy.Drain, AutoCloseable {
+final class SrcuDomain implements InvalidationStrategy.Drain, InvalidationStrategy.BoundedClose, AutoCloseable {
     private static final int PRUNE_AT = 64;
 
     final Srcu srcu;
@@ -115,5 +115,11 @@ final class SrcuDomain implements InvalidationStrategy.Drain, AutoCloseable {
     @Override
     public void close() {
         srcu.close();
+    }
+
+    /** Vm.close: the barrier for deferred unmaps, bounded; false: readers pinned some, leaked (reported). */
+    @Override
+    public boolean close(Duration timeout) {
+        return srcu.close(timeout);
     }
 }

@@ -1,28 +1,34 @@
 package org.pfncache.sync;
 
-import java.util.concurrent.locks.LockSupport;
-
 /**
- * How every primitive here waits: spin briefly, then yield, then park in short slices. On a
- * 2-core machine with more runnable threads than cores a pure spin can starve the very thread
- * it waits for, so waits always end up giving the core away.
+ * The spinning half of every wait here: a waiter first spins ({@link Thread#onSpinWait()}), then
+ * yields, for a bounded number of steps; after that it must sleep where the releasing side will
+ * wake it ({@link WaitQueue}), never in timed slices. On a 2-core machine with more runnable
+ * threads than cores a pure spin can starve the very thread it waits for, hence the yields, and a
+ * long wait must cost no CPU, hence the park.
  */
 final class Backoff {
     private static final int SPIN = 64;
-    private static final int YIELD = 128;
-    private static final long PARK_NANOS = 20_000;
+    /** Steps after which a waiter stops spinning and parks. */
+    static final int PARK_AFTER = 128;
 
     private Backoff() {
     }
 
-    /** One step of waiting; pass the number of steps taken so far. */
+    /** True while a waiter at {@code step} should still spin (then call {@link #pause}). */
+    static boolean spinning(int step) {
+        return step < PARK_AFTER;
+    }
+
+    /**
+     * One step of spinning; pass the number of steps taken so far. Past {@link #PARK_AFTER} it
+     * only yields: callers whose waits may last use {@link #spinning} and then park instead.
+     */
     static int pause(int step) {
         if (step < SPIN) {
             Thread.onSpinWait();
-        } else if (step < YIELD) {
-            Thread.yield();
         } else {
-            LockSupport.parkNanos(PARK_NANOS);
+            Thread.yield();
         }
         return step + 1;
     }

@@ -2,10 +2,14 @@ package org.pfncache.sync;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import org.pfncache.guard.ContextGuard;
 import org.pfncache.guard.Guard;
 import org.pfncache.guard.KernelSites;
 import org.pfncache.guard.LockType;
+import org.pfncache.guard.ReaderStallReport;
 
 /**
  * {@code rwlock_t} with R13 behaviour: under PREEMPT_NONE both sides spin and make the holder
@@ -20,11 +24,29 @@ import org.pfncache.guard.LockType;
  * higher and a might-sleep inside reports "RCU nest depth: 1, expected: 0". lockdep lists the
  * class name (no "(read)"); {@link ContextGuard#heldLocks()} keeps the " (read)"/" (write)" suffix.
  *
- * <p>Algorithm: one int word. Bits 0..28 count readers, {@link #WAITING} is set by a writer that
+ * <p>Algorithm: one int word. Bits 0..27 count readers, {@link #WAITING} is set by a writer that
  * has claimed the lock and waits for readers to drain (new readers back off, so writers are not
  * starved, as qrwlock does for process-context readers), {@link #WRITER} marks the held write
- * side. Writers therefore take the lock in two steps: claim WAITING, then turn WAITING into
- * WRITER once the reader count is zero.
+ * side, {@link #PARKED} says a waiter sleeps in {@link #waiters}. Writers therefore take the lock
+ * in two steps: claim WAITING, then turn WAITING into WRITER once the reader count is zero.
+ *
+ * <p>Waiting: every wait spins briefly ({@link Backoff}), then parks without a timeout until the
+ * releasing side wakes it; interrupts are remembered, not obeyed, and restored on return. On the
+ * lock word the protocol is {@link WaitQueue}'s with {@link #PARKED}: writeUnlock wakes readers
+ * and writers, the last word reader's readUnlock wakes a writer waiting for the drain. A writer
+ * revoking the bias waits for one table slot: it swaps its own reader entry for a
+ * {@link SlotWaiter} (a CAS from this lock to the marker), and the reader's unlock, a CAS from
+ * this lock to null, fails on the marker, clears the slot and unparks the writer. One location,
+ * two CASes: whichever comes second sees the other, so no wake-up is lost and no fence is
+ * needed on the reader's side beyond its CAS (that CAS replaces the plain release store readers
+ * used to leave the table with).
+ *
+ * <p>Reader stalls: a writer that waits for readers (the drain of the lock word, or a table slot
+ * during revocation) reports a {@link ReaderStallReport} through the guard once it has waited
+ * the guard's reader-stall timeout (then again each timeout, at most three times), naming the
+ * live threads whose hash leads to the slot it waits on (none: the reader died inside its
+ * section). {@link #tryWriteLock(String, long, String)} gives up after a timeout instead, for
+ * {@code Vm.close()}.
  *
  * <p>Reader bias (BRAVO, Dice and Kogan, USENIX ATC 2019). While {@link #rbias} is set, a reader
  * that uses the token API ({@link #readLockToken()}) publishes itself in one slot of a process-wide
@@ -35,8 +57,8 @@ import org.pfncache.guard.LockType;
  * scan, so the bias stays off for nine times as long as the last revocation took; a reader on the
  * slow path turns it back on once that time has passed.
  *
- * <p>Ordering: every acquisition is an acquire CAS and every release a release operation
- * ({@code getAndAddRelease} for readers, {@code setRelease} for the writer); each acquire pairs
+ * <p>Ordering: every acquisition is an acquire CAS and every release a release operation (a
+ * release CAS for readers, a volatile getAndSet for the writer); each acquire pairs
  * with the releases of the previous holders, so a reader sees everything the last writer wrote
  * and a writer sees everything written before the readers it drained left.
  */
@@ -44,7 +66,8 @@ public final class RwLock {
     private static final VarHandle STATE;
     private static final int WRITER = 1 << 30;
     private static final int WAITING = 1 << 29;
-    private static final int READERS = WAITING - 1;
+    private static final int PARKED = 1 << 28;
+    private static final int READERS = PARKED - 1;
     private static final VarHandle RBIAS;
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
     private static final int TABLE_SLOTS = 1024;
@@ -69,6 +92,8 @@ public final class RwLock {
     private final Guard guard;
     private final boolean tracking;
     private final boolean sleeping;
+    /** The guard's reader-stall timeout (0: no reports). */
+    private final long stallNanos;
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
     private Thread writer;
@@ -78,6 +103,19 @@ public final class RwLock {
     /** nanoTime before which slow readers must not turn the bias back on; written by writers. */
     private volatile long inhibitUntil;
     private final int lockHash = HASHES.getAndAdd(0x61c88647);
+    /** Where waiters of the lock word sleep (class comment). */
+    private final WaitQueue waiters = new WaitQueue();
+
+    /** What a writer revoking the bias leaves in a reader's table slot while it sleeps (class comment). */
+    private static final class SlotWaiter {
+        final RwLock lock;
+        final Thread thread;
+
+        SlotWaiter(RwLock lock, Thread thread) {
+            this.lock = lock;
+            this.thread = thread;
+        }
+    }
 
     public RwLock(String name) {
         this(name, null);
@@ -90,6 +128,7 @@ public final class RwLock {
         this.guard = guard == null ? Guard.processDefault() : guard;
         this.tracking = this.guard.tracking();
         this.sleeping = this.guard.sleepingSpinlocks();
+        this.stallNanos = this.guard.readerStallNanos();
     }
 
     public String name() {
@@ -138,17 +177,57 @@ public final class RwLock {
 
     private void slowReadLock() {
         int step = 0;
+        boolean interrupted = false;
+        Thread me = Thread.currentThread();
         for (;;) {
-            int s = (int) STATE.getOpaque(this);
+            int s = (int) STATE.getVolatile(this);
             if ((s & (WRITER | WAITING)) == 0) {
                 if ((s & READERS) == READERS) {
                     throw new IllegalStateException("rwlock_t '" + name + "': too many readers");
                 }
+                // Acquire CAS: pairs with writeUnlock's getAndSet.
                 if (STATE.weakCompareAndSetAcquire(this, s, s + 1)) {
-                    return;
+                    break;
                 }
+                continue;
             }
-            step = Backoff.pause(step);
+            if (Backoff.spinning(step)) {
+                step = Backoff.pause(step);
+            } else {
+                interrupted |= parkWhileBusy(me, WRITER | WAITING); // woken by writeUnlock
+            }
+        }
+        if (interrupted) {
+            me.interrupt();
+        }
+    }
+
+    /**
+     * One sleep of WaitQueue's protocol on the lock word: register, re-read, and park only while
+     * {@code (word & busy) != 0} and PARKED is (now) set. Returns whether an interrupt was seen.
+     */
+    private boolean parkWhileBusy(Thread me, int busy) {
+        return parkWhileBusy(me, busy, 0);
+    }
+
+    /** As {@link #parkWhileBusy(Thread, int)}, waking by itself at {@code deadline} (0: never). */
+    private boolean parkWhileBusy(Thread me, int busy, long deadline) {
+        boolean interrupted = false;
+        waiters.register(me);
+        int s = (int) STATE.getVolatile(this); // after registering: see WaitQueue
+        if ((s & busy) != 0 && ((s & PARKED) != 0 || STATE.compareAndSet(this, s, s | PARKED))) {
+            interrupted = WaitQueue.parkUninterruptibly(this, deadline);
+        }
+        waiters.unregister(me);
+        return interrupted;
+    }
+
+    /** Frees the whole word (writer unlock, a failed tryWriteLock) and wakes whoever sleeps on it. */
+    private void releaseWord() {
+        // Volatile RMW: the release that pairs with the next acquirer's acquire CAS, and it reads
+        // PARKED atomically with freeing the word (WaitQueue's protocol).
+        if (((int) STATE.getAndSet(this, 0) & PARKED) != 0) {
+            waiters.wakeAll(); // pairs with the park in parkWhileBusy()
         }
     }
 
@@ -173,7 +252,8 @@ public final class RwLock {
                     }
                     return slot + 1;
                 }
-                SLOT.setRelease(VISIBLE_READERS, slot, null);
+                // Back out as an unlock does: a revoking writer may have parked on this entry.
+                leaveSlot(slot);
             }
         }
         int s = (int) STATE.getOpaque(this);
@@ -198,21 +278,42 @@ public final class RwLock {
             return;
         }
         int slot = token - 1;
-        if (slot < 0 || slot >= VISIBLE_READERS.length || SLOT.getOpaque(VISIBLE_READERS, slot) != this) {
+        if (slot < 0 || slot >= VISIBLE_READERS.length || !leaveSlot(slot)) {
             throw new IllegalMonitorStateException("rwlock_t '" + name + "': read_unlock with a bad token " + token);
         }
         if (tracking) {
             recordReleased();
         }
-        // Release: the section's accesses happen-before a writer's scan that sees the slot empty
-        // (pairs with the getAcquire in revokeBias).
-        SLOT.setRelease(VISIBLE_READERS, slot, null);
+    }
+
+    /**
+     * Empties this lock's entry in table slot {@code slot}; false if the slot holds neither this
+     * lock nor a writer waiting on it (a bad token). The release CAS orders the section's
+     * accesses before a writer's scan that sees the slot empty (pairs with the getAcquire in
+     * awaitSlot/revokeBias); failing on a {@link SlotWaiter} is the hand-off of the class comment.
+     */
+    private boolean leaveSlot(int slot) {
+        Object w = SLOT.compareAndExchangeRelease(VISIBLE_READERS, slot, this, null);
+        if (w == this) {
+            return true;
+        }
+        if (w instanceof SlotWaiter sw && sw.lock == this) {
+            // Only the writer that installed the marker reads it now; release as above.
+            SLOT.setRelease(VISIBLE_READERS, slot, null);
+            LockSupport.unpark(sw.thread); // pairs with the park in awaitSlot()
+            return true;
+        }
+        return false;
     }
 
     private int slotIndex() {
+        return slotIndex(Thread.currentThread());
+    }
+
+    private int slotIndex(Thread t) {
         // Mix thread and lock fully (murmur3's finaliser): a plain sum would send thread n+1 on
         // lock k+1 to the same slot as thread n on lock k, since the two constants cancel.
-        int h = (int) Thread.currentThread().getId() * 0x9E3779B9 ^ lockHash;
+        int h = (int) t.getId() * 0x9E3779B9 ^ lockHash;
         h ^= h >>> 16;
         h *= 0x85EBCA6B;
         h ^= h >>> 13;
@@ -225,6 +326,14 @@ public final class RwLock {
      * Invariant: while the bias is off no slot of the table names this lock.
      */
     private boolean revokeBias(boolean wait) {
+        return revokeBias(wait, 0);
+    }
+
+    /**
+     * As {@link #revokeBias(boolean)}; with {@code wait}, gives up at {@code deadline} (0: never):
+     * the bias is then restored, as without {@code wait}, and the caller gives the word back.
+     */
+    private boolean revokeBias(boolean wait, long deadline) {
         if (!(boolean) RBIAS.getOpaque(this)) {
             return true;
         }
@@ -241,15 +350,105 @@ public final class RwLock {
                     RBIAS.setVolatile(this, true);
                     return false;
                 }
-                int step = 0;
-                while (SLOT.getAcquire(VISIBLE_READERS, i) == this) {
-                    step = Backoff.pause(step);
+                if (!awaitSlot(i, deadline)) {
+                    RBIAS.setVolatile(this, true); // as above: the reader is still in the table
+                    return false;
                 }
             }
         }
         long now = System.nanoTime();
         inhibitUntil = now + INHIBIT_FACTOR * Math.max(now - start, 1_000);
         return true;
+    }
+
+    /**
+     * With the write side claimed and the bias off: waits until the reader in table slot
+     * {@code i} has left. Spins, then hands the slot over to a {@link SlotWaiter} and parks until
+     * the reader's unlock unparks it (class comment); uninterruptible, the interrupt restored.
+     */
+    private boolean awaitSlot(int i, long deadline) {
+        int step = 0;
+        boolean interrupted = false;
+        boolean gone = false;
+        SlotWaiter marker = null;
+        StallClock clock = null;
+        for (;;) {
+            // Acquire: pairs with the release CAS/store in leaveSlot().
+            Object o = SLOT.getAcquire(VISIBLE_READERS, i);
+            if (o != this && (marker == null || o != marker)) {
+                gone = true;
+                break;
+            }
+            if (StallClock.expired(deadline)) {
+                // Give up: hand the slot back to the reader (if it left meanwhile, it is empty).
+                if (marker != null) {
+                    SLOT.compareAndSet(VISIBLE_READERS, i, marker, this);
+                }
+                gone = SLOT.getAcquire(VISIBLE_READERS, i) != this;
+                break;
+            }
+            if (o == this) {
+                if (Backoff.spinning(step)) {
+                    step = Backoff.pause(step);
+                    continue;
+                }
+                if (marker == null) {
+                    marker = new SlotWaiter(this, Thread.currentThread());
+                    clock = new StallClock(stallNanos);
+                }
+                if (!SLOT.compareAndSet(VISIBLE_READERS, i, this, marker)) {
+                    continue; // the reader left meanwhile: re-test
+                }
+            }
+            // Woken by the reader's leaveSlot(), or at the next stall report / the deadline.
+            interrupted |= WaitQueue.parkUninterruptibly(this, clock.parkDeadline(deadline));
+            if (clock.due()) {
+                reportStall(clock, "revoking the reader bias", slotReaders(i), false, null);
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return gone;
+    }
+
+    /** The live threads whose visible-readers hash for this lock is {@code slot} (diagnostics only). */
+    private List<String> slotReaders(int slot) {
+        List<String> out = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (slotIndex(t) == slot) {
+                out.add("thread '" + t.getName() + "' (alive; its visible-readers slot " + slot / STRIDE + ")");
+            }
+        }
+        if (out.isEmpty()) {
+            out.add("a reader in visible-readers slot " + slot / STRIDE
+                    + " that no live thread hashes to: its thread ended inside its read section");
+        }
+        return out;
+    }
+
+    /** Who holds the read side: table readers (by slot) and lock-word readers (counted only). */
+    private List<String> readerDiagnostics() {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < VISIBLE_READERS.length; i += STRIDE) {
+            Object o = SLOT.getAcquire(VISIBLE_READERS, i);
+            if (o == this || (o instanceof SlotWaiter sw && sw.lock == this)) {
+                out.addAll(slotReaders(i));
+            }
+        }
+        int n = readers();
+        if (n > 0) {
+            List<String> holders = ContextGuard.threadsHolding(this);
+            out.add(n + " reader(s) on the lock word" + (holders.isEmpty()
+                    ? " (no identity: the guard's policy is OFF, or the thread is gone)"
+                    : "; by their lock context, held by thread(s) '" + String.join("', '", holders) + "'"));
+        }
+        return out;
+    }
+
+    private void reportStall(StallClock clock, String what, List<String> readers, boolean gaveUp, String detail) {
+        guard.readerStall(new ReaderStallReport(name, "write_lock (" + what + ")", Thread.currentThread().getName(),
+                clock.waitedMillis(), readers, guard.openSectionSites(), gaveUp, detail));
     }
 
     public boolean tryReadLock() {
@@ -264,15 +463,26 @@ public final class RwLock {
     }
 
     public void readUnlock() {
-        int s;
-        do {
-            s = (int) STATE.getOpaque(this);
+        for (;;) {
+            int s = (int) STATE.getOpaque(this);
             if ((s & READERS) == 0) {
                 throw new IllegalMonitorStateException("rwlock_t '" + name + "': read_unlock without read_lock");
             }
+            if ((s & PARKED) != 0 && (s & READERS) == 1) {
+                // The last reader out and somebody sleeps (a writer waiting for the drain, readers
+                // behind it): clear PARKED in a volatile CAS and wake them (WaitQueue's protocol).
+                if (STATE.compareAndSet(this, s, (s - 1) & ~PARKED)) {
+                    waiters.wakeAll(); // pairs with the park in parkWhileBusy()
+                    break;
+                }
+                continue;
+            }
             // Release CAS: the reader's accesses happen-before a writer's acquire that sees the
             // count drop. A CAS, not an add-and-undo, so an unmatched unlock never disturbs the word.
-        } while (!STATE.weakCompareAndSetRelease(this, s, s - 1));
+            if (STATE.weakCompareAndSetRelease(this, s, s - 1)) {
+                break;
+            }
+        }
         if (tracking) {
             recordReleased();
         }
@@ -354,20 +564,114 @@ public final class RwLock {
     }
 
     private void slowWriteLock() {
+        slowWriteLock(0);
+    }
+
+    /** The two steps of the class comment; false (nothing held) if {@code deadline} (0: never) passed first. */
+    private boolean slowWriteLock(long deadline) {
+        boolean[] interrupted = new boolean[1];
+        try {
+            return claimAndDrain(deadline, interrupted);
+        } finally {
+            if (interrupted[0]) {
+                Thread.currentThread().interrupt(); // uninterruptible: restore what the parks cleared
+            }
+        }
+    }
+
+    private boolean claimAndDrain(long deadline, boolean[] interrupted) {
         int step = 0;
+        Thread me = Thread.currentThread();
         // Step 1: claim WAITING so that new readers back off.
         for (;;) {
-            int s = (int) STATE.getOpaque(this);
-            if ((s & (WRITER | WAITING)) == 0 && STATE.weakCompareAndSet(this, s, s | WAITING)) {
-                break;
+            int s = (int) STATE.getVolatile(this);
+            if ((s & (WRITER | WAITING)) == 0) {
+                if (STATE.compareAndSet(this, s, s | WAITING)) {
+                    break;
+                }
+                continue;
             }
-            step = Backoff.pause(step);
+            if (StallClock.expired(deadline)) {
+                return false;
+            }
+            if (Backoff.spinning(step)) {
+                step = Backoff.pause(step);
+            } else {
+                interrupted[0] |= parkWhileBusy(me, WRITER | WAITING, deadline); // woken by writeUnlock
+            }
         }
-        // Step 2: wait for the readers to drain; acquire pairs with their getAndAddRelease.
+        // Step 2: wait for the readers to drain; the acquire CAS pairs with their release CAS.
+        // PARKED stays set if it was: writeUnlock then wakes the readers that slept behind us.
         step = 0;
-        while (!STATE.weakCompareAndSetAcquire(this, WAITING, WRITER)) {
-            step = Backoff.pause(step);
+        StallClock clock = null;
+        for (;;) {
+            int s = (int) STATE.getVolatile(this);
+            if ((s & READERS) == 0) {
+                if (STATE.compareAndSet(this, s, (s & PARKED) | WRITER)) {
+                    return true;
+                }
+                continue;
+            }
+            if (StallClock.expired(deadline)) {
+                abandonWaiting();
+                return false;
+            }
+            if (Backoff.spinning(step)) {
+                step = Backoff.pause(step);
+                continue;
+            }
+            if (clock == null) {
+                clock = new StallClock(stallNanos);
+            }
+            // Woken by the last readUnlock, or at the next stall report / the deadline.
+            interrupted[0] |= parkWhileBusy(me, READERS, clock.parkDeadline(deadline));
+            if (clock.due()) {
+                reportStall(clock, "waiting for the readers to drain", readerDiagnostics(), false, null);
+            }
         }
+    }
+
+    /** A writer giving up in step 2: withdraws WAITING and wakes whoever slept behind it. */
+    private void abandonWaiting() {
+        for (;;) {
+            int s = (int) STATE.getVolatile(this);
+            // Volatile CAS: reads PARKED atomically with the change (WaitQueue's protocol).
+            if (STATE.compareAndSet(this, s, s & ~(WAITING | PARKED))) {
+                if ((s & PARKED) != 0) {
+                    waiters.wakeAll();
+                }
+                return;
+            }
+        }
+    }
+
+    /**
+     * As {@link #writeLock(String)}, but gives up after {@code timeoutNanos}: false, nothing held.
+     * Giving up because readers stay inside is reported as a {@link ReaderStallReport} with
+     * {@code gaveUp} set and {@code leakDetail} (what the caller leaks) as its detail. For
+     * {@code Vm.close()}, which must finish in bounded time.
+     */
+    public boolean tryWriteLock(String site, long timeoutNanos, String leakDetail) {
+        if (tracking && sleeping) {
+            guard.rtLockMightResched(writeSite, KernelSites.RT_WRITE_LOCK, "rt_write_lock");
+        }
+        StallClock clock = new StallClock(0);
+        long deadline = StallClock.deadlineIn(timeoutNanos);
+        if (!STATE.compareAndSet(this, 0, WRITER) && !slowWriteLock(deadline)) {
+            reportStall(clock, site, readerDiagnostics(), true, leakDetail);
+            return false;
+        }
+        if (!revokeBias(true, deadline)) {
+            List<String> readers = readerDiagnostics();
+            releaseWord();
+            reportStall(clock, site, readers, true, leakDetail);
+            return false;
+        }
+        writer = Thread.currentThread();
+        if (tracking) {
+            recordAcquired(" (write)", site, "rt_write_lock");
+        }
+        return true;
     }
 
     /** Never sleeps and never counts as might-sleep: used where blocking is not allowed (R10). */
@@ -376,11 +680,12 @@ public final class RwLock {
     }
 
     public boolean tryWriteLock(String site) {
-        if ((int) STATE.getOpaque(this) != 0 || !STATE.compareAndSet(this, 0, WRITER)) {
+        int s = (int) STATE.getOpaque(this);
+        if ((s & ~PARKED) != 0 || !STATE.compareAndSet(this, s, s | WRITER)) {
             return false;
         }
         if (!revokeBias(false)) {
-            STATE.setRelease(this, 0); // a fast-path reader is inside: give the lock word back
+            releaseWord(); // a fast-path reader is inside: give the lock word back
             return false;
         }
         writer = Thread.currentThread();
@@ -399,8 +704,8 @@ public final class RwLock {
         if (tracking) {
             recordReleased();
         }
-        // Release store: pairs with the acquire CAS of the next reader or writer.
-        STATE.setRelease(this, 0);
+        // Pairs with the acquire CAS of the next reader or writer; wakes sleepers (releaseWord).
+        releaseWord();
     }
 
     public boolean isWriteLocked() {

@@ -29,9 +29,12 @@ import org.pfncache.guard.Guard;
  * a sleeping lock (a {@code spinlock_t} under RT, or a mutex), the writer may have been preempted
  * inside its section, so a reader that sees an odd count does not spin but takes and releases the
  * associated lock to wait for the writer (this counts as might-sleep), then re-reads. In every
- * other case (a raw spinlock; any lock outside RT) the reader spins with {@link Backoff}: a
+ * other case (a raw spinlock; any lock outside RT) the reader spins as the kernel's does: a
  * spinning writer is non-preemptible, and outside RT a mutex-backed writer disables preemption
- * for the length of its section, which this class reproduces in the thread's context.
+ * for the length of its section, which this class reproduces in the thread's context. Past a
+ * brief spin ({@link Backoff}) the simulation parks until the writer's lock is free (the writer
+ * holds it for the whole section, and its unlock wakes parked waiters): it never counts as
+ * might-sleep, and a reader stuck behind a stalled writer costs no CPU.
  */
 public final class SeqCount {
     private static final VarHandle SEQUENCE;
@@ -80,6 +83,16 @@ public final class SeqCount {
 
     /** {@code read_seqcount_begin()}: an even count to hand to {@link #readRetry(int)}. */
     public int readBegin() {
+        // Acquire: pairs with writeEnd's release store; the section's loads see that writer's stores.
+        int seq = (int) SEQUENCE.getAcquire(this);
+        if ((seq & 1) == 0) {
+            return seq;
+        }
+        return readBeginSlow(); // out of line: the read path stays small enough to inline
+    }
+
+    /** A write section is open: wait for the writer (class comment), then take an even count. */
+    private int readBeginSlow() {
         int step = 0;
         for (;;) {
             // Acquire: pairs with writeEnd's release store; the section's loads see that writer's stores.
@@ -94,8 +107,11 @@ public final class SeqCount {
             if (readersWaitOnLock) {
                 lock.lock("read_seqcount_begin");
                 lock.unlock();
-            } else {
+            } else if (Backoff.spinning(step)) {
                 step = Backoff.pause(step);
+            } else {
+                // Parks until the writer's unlock wakes it (KernelLock's protocol); then re-read.
+                lock.awaitUnlocked();
             }
         }
     }

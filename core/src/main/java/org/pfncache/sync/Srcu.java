@@ -5,7 +5,9 @@ import java.lang.System.Logger.Level;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +17,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.pfncache.guard.ContextGuard;
 import org.pfncache.guard.Guard;
+import org.pfncache.guard.ReaderStallReport;
 
 /**
  * An SRCU domain ({@code struct srcu_struct}) shaped like kernel/rcu/srcutree.c: read sections
@@ -79,9 +82,11 @@ import org.pfncache.guard.Guard;
  *
  * <p><b>Hazard.</b> A reader thread that dies (or blocks forever) inside its read section blocks
  * this domain's grace periods forever: {@link #synchronize()} never returns, callbacks never run,
- * {@link #barrier()} and {@link #close()} never return. Waiters log a stall warning (every 10 s of
- * a grace period, a bounded number of times per grace period, see {@link #stallWarnings()}) but
- * never throw because of a stall. Polling still never blocks (it answers false), and other
+ * {@link #barrier()} and {@link #close()} never return ({@link #close(Duration)} gives up in
+ * bounded time and leaks the callbacks that did not run). Waiters report a stall through the
+ * guard ({@link ReaderStallReport}, naming the threads that own the slots still counted; every
+ * reader-stall timeout of the guard, default 10 s, a bounded number of times per grace period,
+ * see {@link #stallWarnings()}) but never throw because of a stall. Polling still never blocks (it answers false), and other
  * domains are unaffected: they share no state. Calling {@link #synchronize()} from inside a read
  * section of the same domain is the same deadlock, as in the kernel.
  */
@@ -104,9 +109,11 @@ public final class Srcu implements AutoCloseable {
 
     static final long DEFAULT_STALL_NANOS = TimeUnit.SECONDS.toNanos(10);
     static final int MAX_STALL_WARNINGS_PER_GP = 3;
-    /** After this many {@link Backoff} steps (tens of ms), waiters park in 1 ms slices. */
-    private static final int LONG_PARK_AFTER = 1024;
-    private static final long LONG_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** The first poll interval once {@link Backoff}'s spin is over; it doubles up to {@link #MAX_POLL_NANOS}. */
+    private static final long MIN_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
+    /** The longest poll interval: srcutree's SRCU_MAX_INTERVAL is 10 jiffies (10 ms at HZ=1000). */
+    private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final int MAX_DOUBLINGS = 63 - Long.numberOfLeadingZeros(MAX_POLL_NANOS / MIN_POLL_NANOS) + 1;
     private static final long BARRIER_WAIT_MILLIS = 100;
     /** Longer timeouts are treated as this (about 292 years fit in a long of nanoseconds). */
     private static final Duration MAX_TIMEOUT = Duration.ofDays(365);
@@ -172,6 +179,10 @@ public final class Srcu implements AutoCloseable {
     private volatile boolean stopping;
     /** Set by the reclaimer as it exits, after which nothing it could run remains queued. */
     private volatile boolean reclaimerExited;
+    /** close(timeout) gave up on the barrier: the reclaimer exits without running what is left. */
+    private volatile boolean abandoned;
+    /** Callbacks the reclaimer left unrun when abandoned; written before it exits (read after join). */
+    private int leftUnrun;
     private final Object closeLock = new Object();
     private boolean closeDone;     // guarded by closeLock
 
@@ -187,7 +198,12 @@ public final class Srcu implements AutoCloseable {
 
     /** As {@link #Srcu(String, Guard)}, with the given kind of update-side lock. */
     public Srcu(String name, Guard guard, UpdateLock updateLock) {
-        this(name, guard, defaultSlots(), 0L, 0L, DEFAULT_STALL_NANOS, updateLock);
+        this(name, guard, defaultSlots(), 0L, 0L, stallNanosOf(guard), updateLock);
+    }
+
+    /** The guard's reader-stall timeout (0: no stall reports). */
+    private static long stallNanosOf(Guard guard) {
+        return (guard == null ? Guard.processDefault() : guard).readerStallNanos();
     }
 
     Srcu(String name, Guard guard, int slots, long counterOrigin, long gpSeqOrigin, long stallNanos) {
@@ -213,8 +229,8 @@ public final class Srcu implements AutoCloseable {
             throw new IllegalArgumentException("grace-period sequence origin must be idle (a multiple of 4), got "
                     + gpSeqOrigin);
         }
-        if (stallNanos <= 0) {
-            throw new IllegalArgumentException("stall interval must be positive, got " + stallNanos + " ns");
+        if (stallNanos < 0) {
+            throw new IllegalArgumentException("stall interval must not be negative, got " + stallNanos + " ns");
         }
         this.name = name;
         this.guard = guard == null ? Guard.processDefault() : guard;
@@ -453,7 +469,7 @@ public final class Srcu implements AutoCloseable {
                     return false;
                 }
                 warnIfStalled(now);
-                step = pause(step, timed ? deadline - now : LONG_PARK_NANOS);
+                step = pause(step, timed ? deadline - now : MAX_POLL_NANOS);
                 // Uninterruptible like synchronize_srcu: clear so parking works, restore on return.
                 interrupted |= Thread.interrupted();
             }
@@ -465,12 +481,22 @@ public final class Srcu implements AutoCloseable {
         }
     }
 
+    /**
+     * One step of waiting for readers. Readers never wake anyone (srcu_read_unlock stays one
+     * store, as the kernel's), so whoever needs a grace period polls the counters, as srcutree's
+     * workqueue does (srcu_get_delay): a brief spin, then timed parks whose interval doubles from
+     * 20 us to 10 ms. A long wait therefore costs one sum over the slots every 10 ms, no spinning;
+     * callers clear the interrupt status after each step, so an interrupt cannot make the park
+     * return at once (they restore it on return).
+     */
     private static int pause(int step, long remainingNanos) {
-        if (step < LONG_PARK_AFTER) {
+        if (Backoff.spinning(step)) {
             return Backoff.pause(step);
         }
-        LockSupport.parkNanos(Math.max(1L, Math.min(LONG_PARK_NANOS, remainingNanos)));
-        return step;
+        int doublings = Math.min(step - Backoff.PARK_AFTER, MAX_DOUBLINGS);
+        long interval = Math.min(MAX_POLL_NANOS, MIN_POLL_NANOS << doublings);
+        LockSupport.parkNanos(Math.max(1L, Math.min(interval, remainingNanos)));
+        return Math.min(step + 1, Backoff.PARK_AFTER + MAX_DOUBLINGS);
     }
 
     /**
@@ -547,7 +573,7 @@ public final class Srcu implements AutoCloseable {
     /** Logs a stall diagnostic when the current grace period has run another stall interval. */
     private void warnIfStalled(long now) {
         long s = gpSeq();
-        if ((s & SEQ_STATE_MASK) == GP_IDLE) {
+        if (stallNanos == 0 || (s & SEQ_STATE_MASK) == GP_IDLE) {
             return;
         }
         // Read after gpSeq: at least as new as s's grace period, so never a spurious early warning.
@@ -571,11 +597,38 @@ public final class Srcu implements AutoCloseable {
             stallWarnings = stallWarnings + 1;
         }
         String phase = (s & SEQ_STATE_MASK) == GP_SCAN1 ? "inactive-index (SCAN1)" : "old-index (SCAN2)";
-        LOG.log(Level.WARNING, "srcu '" + name + "': grace period " + ((gp - gpSeqOrigin) >>> 2)
-                + " has waited " + TimeUnit.NANOSECONDS.toMillis(waited) + " ms for " + phase
-                + " readers (stall warning " + number + " of at most " + MAX_STALL_WARNINGS_PER_GP
-                + " for this grace period). A reader thread may have died inside a read section;"
-                + " if so, this domain's grace periods are blocked forever.");
+        guard.readerStall(new ReaderStallReport(name, "synchronize_srcu (grace period "
+                + ((gp - gpSeqOrigin) >>> 2) + ", " + phase + ")", Thread.currentThread().getName(),
+                TimeUnit.NANOSECONDS.toMillis(waited), readers((int) ACTIVE_IDX.getOpaque(this) ^ 1),
+                guard.openSectionSites(), false, "stall warning " + number + " of at most "
+                + MAX_STALL_WARNINGS_PER_GP + " for this grace period; a reader thread that died inside its"
+                + " section blocks this domain's grace periods forever"));
+    }
+
+    /**
+     * The readers still counted on index {@code idx} (diagnostics only): the owner of every owned
+     * slot whose lock and unlock counts differ, and how many sit on shared slots (no identity).
+     */
+    private List<String> readers(int idx) {
+        List<String> out = new ArrayList<>();
+        long shared = 0;
+        for (int slot = 0; slot <= slotMask; slot++) {
+            int owned = (slot + 1) * STRIDE;
+            long inside = (long) CTRS.getOpaque(ctrs, owned + LOCKS + idx) - (long) CTRS.getOpaque(ctrs, owned + UNLOCKS + idx);
+            int twin = (slotMask + slot + 2) * STRIDE;
+            shared += (long) CTRS.getOpaque(ctrs, twin + LOCKS + idx) - (long) CTRS.getOpaque(ctrs, twin + UNLOCKS + idx);
+            Thread owner = (Thread) OWNERS.getOpaque(owners, slot);
+            if (inside != 0 && owner != null) {
+                out.add("thread '" + owner.getName() + "' (" + (owner.isAlive() ? "alive" : "terminated")
+                        + "; owns reader slot " + slot + ", " + inside + " section(s) open)");
+            } else if (inside != 0) {
+                out.add(inside + " section(s) on reader slot " + slot + " (owner unknown)");
+            }
+        }
+        if (shared != 0) {
+            out.add(shared + " section(s) on shared reader slots (no recorded identity)");
+        }
+        return out;
     }
 
     // ---- callbacks ---------------------------------------------------------------------------
@@ -609,13 +662,18 @@ public final class Srcu implements AutoCloseable {
     /** {@code srcu_barrier()}: returns after every callback queued before it has run. */
     public void barrier() {
         guard.mightSleep("srcu_barrier");
+        barrierUntil(0);
+    }
+
+    /** srcu_barrier, giving up at {@code deadline} (System.nanoTime; 0: never): false if it did. */
+    private boolean barrierUntil(long deadline) {
         Thread t = reclaimer.get();
         if (t == null) {
-            return; // no call() has returned yet, so nothing was queued before this barrier
+            return true; // no call() has returned yet, so nothing was queued before this barrier
         }
         requireNotReclaimer(t, "srcu_barrier");
         if (reclaimerExited) {
-            return; // closed: close() ran everything accepted before stopping the reclaimer
+            return true; // closed: close() ran everything accepted before stopping the reclaimer
         }
         CountDownLatch ran = new CountDownLatch(1);
         enqueueCallback(new Callback(ran::countDown, startPollInternal()));
@@ -623,15 +681,24 @@ public final class Srcu implements AutoCloseable {
         boolean interrupted = false;
         try {
             for (;;) {
+                long wait = TimeUnit.MILLISECONDS.toNanos(BARRIER_WAIT_MILLIS);
+                if (deadline != 0) {
+                    wait = Math.min(wait, deadline - System.nanoTime());
+                    if (wait <= 0) {
+                        return false;
+                    }
+                }
                 try {
-                    if (ran.await(BARRIER_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-                        return;
+                    // The latch is a real wake-up (the reclaimer counts it down); the slices only
+                    // re-check reclaimerExited and the deadline.
+                    if (ran.await(wait, TimeUnit.NANOSECONDS)) {
+                        return true;
                     }
                 } catch (InterruptedException e) {
                     interrupted = true;
                 }
                 if (reclaimerExited) {
-                    return; // closed meanwhile: our marker may be orphaned, everything before it ran
+                    return true; // closed meanwhile: our marker may be orphaned, everything before it ran
                 }
             }
         } finally {
@@ -644,10 +711,22 @@ public final class Srcu implements AutoCloseable {
     /** Barrier, then stops the reclaimer; idempotent. Later call()s throw; readers and grace periods still work. */
     @Override
     public void close() {
+        close(null);
+    }
+
+    /**
+     * {@link #close()} bounded by {@code timeout} (null: unbounded). If readers keep the barrier's
+     * grace period from ending in time, it stops the reclaimer anyway, leaving the callbacks that
+     * had not run unrun (what they would have freed stays allocated), reports that through the
+     * guard ({@link ReaderStallReport}, gave up, naming the readers) and returns false.
+     */
+    public boolean close(Duration timeout) {
         synchronized (closeLock) {
             if (closeDone) {
-                return;
+                return true;
             }
+            long start = System.nanoTime();
+            long deadline = timeout == null ? 0 : StallClock.deadlineIn(timeout.toNanos());
             guard.mightSleep("srcu_barrier");
             requireNotReclaimer(reclaimer.get(), "close");
             closed = true;
@@ -655,7 +734,10 @@ public final class Srcu implements AutoCloseable {
             while (callsInFlight.get() != 0) { // call() never waits, so this is short
                 step = Backoff.pause(step);
             }
-            barrier();
+            boolean complete = barrierUntil(deadline);
+            if (!complete) {
+                abandoned = true; // the reclaimer exits with what it has not run
+            }
             stopping = true;
             Thread t = reclaimer.get();
             if (t != null) {
@@ -663,6 +745,16 @@ public final class Srcu implements AutoCloseable {
                 joinUninterruptibly(t);
             }
             closeDone = true;
+            if (!complete) {
+                int idx = (int) ACTIVE_IDX.getOpaque(this);
+                List<String> readers = readers(idx ^ 1);
+                readers.addAll(readers(idx));
+                guard.readerStall(new ReaderStallReport(name, "srcu_barrier (close)", Thread.currentThread().getName(),
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), readers, guard.openSectionSites(),
+                        true, "leaked: " + leftUnrun + " call_srcu callback(s) never ran (a grace period never"
+                        + " ended); whatever they would have freed stays allocated"));
+            }
+            return complete;
         }
     }
 
@@ -730,9 +822,18 @@ public final class Srcu implements AutoCloseable {
                 }
                 step = 0;
             }
+            if (abandoned) {
+                int left = 1;
+                while (dequeueCallback() != null) {
+                    left++;
+                }
+                leftUnrun = left; // read by close() after joining this thread
+                reclaimerExited = true;
+                return;
+            }
             if (!drive(next.cookie, true)) {
                 warnIfStalled(System.nanoTime());
-                step = pause(step, LONG_PARK_NANOS);
+                step = pause(step, MAX_POLL_NANOS);
                 Thread.interrupted();
                 continue;
             }

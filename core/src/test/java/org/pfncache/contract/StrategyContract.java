@@ -400,14 +400,23 @@ public abstract class StrategyContract {
         }
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         long tid = Thread.currentThread().getId();
-        long before = mx.getThreadAllocatedBytes(tid);
-        for (int i = 0; i < 10_000; i++) {
-            c.write(8, put);
-            sum += c.readLong(16, get);
+        // Steady state allocates nothing; a one-off JIT transition (an OSR entry, a recompilation
+        // after another test class changed the profile) may allocate a few KiB once, so the claim
+        // is that one of up to five windows of 10000 pairs allocates nothing, not the first one.
+        long allocated = Long.MAX_VALUE;
+        int windows = 0;
+        while (allocated >= 1024 && windows < 5) {
+            long before = mx.getThreadAllocatedBytes(tid);
+            for (int i = 0; i < 10_000; i++) {
+                c.write(8, put);
+                sum += c.readLong(16, get);
+            }
+            allocated = mx.getThreadAllocatedBytes(tid) - before;
+            windows++;
         }
-        long allocated = mx.getThreadAllocatedBytes(tid) - before;
-        assertEquals(30_000L * Fixture.signature(9), sum);
-        assertTrue(allocated < 1024, "readLong/write on a valid cache must not allocate: " + allocated + " bytes for 10000 pairs");
+        assertEquals((20_000L + 10_000L * windows) * Fixture.signature(9), sum);
+        assertTrue(allocated < 1024, "readLong/write on a valid cache must not allocate: " + allocated
+                + " bytes for 10000 pairs, in each of " + windows + " windows");
     }
 
     @Test
