@@ -51,6 +51,21 @@ final class BrokenStrategies {
         };
     }
 
+    /** SRCU whose retire unmaps the old mapping at once instead of after a grace period (call_srcu). */
+    static InvalidationStrategy srcuUnmapAtOnce() {
+        return new Broken("srcu-unmap-at-once", InvalidationStrategy.srcu()) {
+            @Override
+            InvalidationStrategy.CacheLock wrap(InvalidationStrategy.CacheLock inner) {
+                return new Delegating(inner) {
+                    @Override
+                    public void retire(long uhva, Runnable unmap) {
+                        unmap.run();
+                    }
+                };
+            }
+        };
+    }
+
     /** SEQCOUNT whose read_seqcount_retry always says "no writer ran". */
     static InvalidationStrategy seqcountAlwaysValid() {
         return new Broken("seqcount-always-valid", InvalidationStrategy.seqcount()) {
