@@ -608,8 +608,9 @@ final class Soak {
                     mm.migrate(hva);
                     migrations++;
                 } catch (IllegalArgumentException e) {
-                    // The reaper zapped it between the look and the migration.
-                    if (mm.pfn(hva) >= 0 || e.getMessage() == null || !e.getMessage().contains("not mapped")) {
+                    // The reaper zapped it between the look and the migration (it may have given the
+                    // memory back since, so only the message, checked under mmap_lock, says so).
+                    if (e.getMessage() == null || !e.getMessage().contains("is not mapped")) {
                         throw e;
                     }
                     migrationsSkipped++;
