@@ -35,6 +35,17 @@ import org.pfncache.guard.LockType;
  * scan, so the bias stays off for nine times as long as the last revocation took; a reader on the
  * slow path turns it back on once that time has passed.
  *
+ * <p>Publication, by {@link #readerFlavour()} ({@link AsymmetricFence}, process-wide). Fenced: the
+ * slot is {@code hash(thread, lock)}, shared by whoever hashes there, so the reader claims it with
+ * a CAS, whose full fence orders the claim before its re-check of rbias (store buffering with the
+ * writer's clear-fence-scan). Asymmetric: each table row is owned by one thread (claimed by CAS
+ * once, like Srcu's slots; a thread whose row has another live owner uses the lock word), and a
+ * lock's readers use the column {@code lockHash >>> 27} of their own row, so the owner publishes
+ * with an opaque store, a compiler barrier and an acquire re-check of rbias: no atomic and no
+ * fence. The writer clears rbias, calls {@link AsymmetricFence#heavy()} (membarrier(2): every
+ * running reader executes a full barrier) and scans that column; the argument is in
+ * AsymmetricFence's notes. Only the owner sets a slot and only the holder's unlock clears it.
+ *
  * <p>Ordering: every acquisition is an acquire CAS and every release a release operation
  * ({@code getAndAddRelease} for readers, {@code setRelease} for the writer); each acquire pairs
  * with the releases of the previous holders, so a reader sees everything the last writer wrote
@@ -51,6 +62,11 @@ public final class RwLock {
     /** References per slot: 32 compressed references span 128 bytes, two cache lines. */
     private static final int STRIDE = 32;
     private static final Object[] VISIBLE_READERS = new Object[TABLE_SLOTS * STRIDE];
+    /** Asymmetric flavour: the thread that owns each row of the table (claimed by CAS, read opaque). */
+    private static final Thread[] ROW_OWNERS = new Thread[TABLE_SLOTS];
+    private static final VarHandle OWNER = MethodHandles.arrayElementVarHandle(Thread[].class);
+    private static final AsymmetricFence FENCE = AsymmetricFence.get();
+    private static final boolean ASYMMETRIC = FENCE.asymmetric();
     private static final int INHIBIT_FACTOR = 9;
     private static final java.util.concurrent.atomic.AtomicInteger HASHES = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -78,6 +94,8 @@ public final class RwLock {
     /** nanoTime before which slow readers must not turn the bias back on; written by writers. */
     private volatile long inhibitUntil;
     private final int lockHash = HASHES.getAndAdd(0x61c88647);
+    /** The table column a writer scans: this lock's own when asymmetric, 0 (hashed rows) when fenced. */
+    private final int column = ASYMMETRIC ? lockHash >>> 27 : 0;
 
     public RwLock(String name) {
         this(name, null);
@@ -160,8 +178,24 @@ public final class RwLock {
         if (tracking && sleeping) {
             guard.rtLockMightResched(readSite, KernelSites.RT_READ_LOCK, "rt_read_lock");
         }
-        // Opaque: a stale true is caught by the volatile re-check after the slot CAS.
-        if ((boolean) RBIAS.getOpaque(this)) {
+        // Opaque: a stale true is caught by the re-check after publishing.
+        if (ASYMMETRIC) {
+            int slot = (boolean) RBIAS.getOpaque(this) ? ownedSlot() : -1;
+            if (slot >= 0 && SLOT.getOpaque(VISIBLE_READERS, slot) == null) {
+                // Only this thread sets this slot. The compiler barrier keeps the re-check after
+                // the store; revokeBias's heavy() supplies the hardware half (AsymmetricFence).
+                SLOT.setOpaque(VISIBLE_READERS, slot, this);
+                AsymmetricFence.readerBarrier();
+                // Acquire: a true written by a slow reader brings the last writer's release.
+                if ((boolean) RBIAS.getAcquire(this)) {
+                    if (tracking) {
+                        recordAcquired(" (read)", null, "rt_read_lock");
+                    }
+                    return slot + 1;
+                }
+                SLOT.setRelease(VISIBLE_READERS, slot, null);
+            }
+        } else if ((boolean) RBIAS.getOpaque(this)) {
             int slot = slotIndex();
             // Volatile CAS, a full fence: pairs with the fence in revokeBias() between clearing
             // rbias and scanning the table (store-buffering: the writer sees our slot or we see
@@ -209,6 +243,20 @@ public final class RwLock {
         SLOT.setRelease(VISIBLE_READERS, slot, null);
     }
 
+    /** Asymmetric flavour: this thread's slot for this lock, or -1 if its row has another live owner. */
+    private int ownedSlot() {
+        Thread me = Thread.currentThread();
+        int row = (int) me.getId() & (TABLE_SLOTS - 1);
+        if (OWNER.getOpaque(ROW_OWNERS, row) != me) {
+            Thread owner = (Thread) OWNER.getVolatile(ROW_OWNERS, row);
+            // A dead owner sets nothing any more; a slot it left set stays until its unlock.
+            if (owner != null && owner.isAlive() || !OWNER.compareAndSet(ROW_OWNERS, row, owner, me)) {
+                return -1;
+            }
+        }
+        return row * STRIDE + column;
+    }
+
     private int slotIndex() {
         // Mix thread and lock fully (murmur3's finaliser): a plain sum would send thread n+1 on
         // lock k+1 to the same slot as thread n on lock k, since the two constants cancel.
@@ -230,9 +278,10 @@ public final class RwLock {
         }
         long start = System.nanoTime();
         RBIAS.setVolatile(this, false);
-        // Full fence: pairs with the readers' slot CAS (see readLockToken).
-        VarHandle.fullFence();
-        for (int i = 0; i < VISIBLE_READERS.length; i += STRIDE) {
+        // Pairs with the readers' slot CAS, or (asymmetric) their compiler barrier: a full fence,
+        // or membarrier(2) (see readLockToken and the class notes).
+        FENCE.heavy();
+        for (int i = column; i < VISIBLE_READERS.length; i += STRIDE) {
             // Acquire: pairs with the setRelease in readUnlockToken.
             if (SLOT.getAcquire(VISIBLE_READERS, i) == this) {
                 if (!wait) {
@@ -409,6 +458,11 @@ public final class RwLock {
 
     public boolean isWriteLockedByCurrentThread() {
         return writer == Thread.currentThread();
+    }
+
+    /** How fast-path readers publish (see the class notes); process-wide. */
+    public AsymmetricFence.ReaderFlavour readerFlavour() {
+        return FENCE.readerFlavour();
     }
 
     /** True while readers may take the visible-readers fast path (diagnostics). */
