@@ -135,9 +135,9 @@ public final class AsymmetricFence {
     /**
      * The reader-side barrier between publishing and loading: a full fence when fenced, a
      * compiler barrier (see the class notes, 1) when asymmetric. Static so that it inlines to
-     * nothing but the chosen barrier.
+     * nothing but the chosen barrier. Correct only when the other side calls {@link #heavy()}.
      */
-    static void readerBarrier() {
+    public static void readerBarrier() {
         if (ASYMMETRIC) {
             VarHandle.acquireFence();
         } else {
