@@ -45,10 +45,13 @@ import java.lang.invoke.VarHandle;
  *     projection, so it cannot be scheduled above it. The x86_64 matcher
  *     (cpu/x86/x86_64.ad, {@code instruct membar_acquire}: {@code match(MemBarAcquire);
  *     match(LoadFence); size(0)}, "MEMBAR-acquire ! (empty encoding)") emits no instruction for
- *     it. C1 and the interpreter do not reorder memory accesses across it (C1 emits them in
- *     bytecode order; its value numbering only removes redundant loads, and there is no earlier
- *     load of the same location to reuse here). This is a HotSpot property, not a JMM guarantee:
- *     on another JVM, use {@code -Dpfncache.readers=fenced}.</li>
+ *     it. Checked on JDK 25 with {@code -XX:CompileCommand=print} (raw bytes, no hsdis): an
+ *     opaque store, this fence and an opaque load compile to {@code mov [rsi+0xc],1} then
+ *     {@code mov eax,[rsi+0x10]}, in that order and nothing between; with
+ *     {@link VarHandle#fullFence()} a {@code lock add [rsp-0x40],0} sits between them. The
+ *     interpreter executes bytecodes in order; C1 was not read in source here (the jcstress runs
+ *     go through it before C2 compiles the actors). This is a HotSpot property, not a JMM
+ *     guarantee: on another JVM, use {@code -Dpfncache.readers=fenced}.</li>
  * <li><b>The hardware half.</b> On x86 (TSO) the only reordering left is a store waiting in the
  *     store buffer while a later load reads the cache. {@code MEMBARRIER_CMD_PRIVATE_EXPEDITED}
  *     (kernel/sched/membarrier.c) executes {@code smp_mb()} on the caller at entry ("system call
