@@ -34,23 +34,23 @@ import org.pfncache.guard.Guard;
  * {@code locks[idx]}; the token ({@code slot << 2 | shared << 1 | idx}) tells
  * {@link #readUnlock(int)} which {@code unlocks[idx]} to increment, so a reader always unlocks the
  * index it locked. No location is written by every reader. B (after the lock increment) is a full
- * fence, as srcu_read_lock's smp_mb(), when readers are fenced; when they are asymmetric
- * ({@link AsymmetricFence}, Java 22+ on Linux) B is a compiler barrier only and the scan's A is
- * {@link AsymmetricFence#heavy()}, a membarrier(2) that makes every running reader execute the
- * full barrier B would have been, as srcutree.c's SRCU-fast readers rely on synchronize_rcu() (X)
- * in place of A (the argument is in AsymmetricFence's notes; {@link #readerFlavour()} says which
- * runs). C (the unlock increment) is a release store on an owned slot (a volatile RMW on a shared
- * one), which orders the section before the count as srcu_read_unlock's smp_mb() does for the
- * scan's pairing.
+ * fence, as srcu_read_lock's smp_mb(), when readers are fenced; when they are asymmetric ({@link
+ * AsymmetricFence}, Java 22+ on Linux) B is a compiler barrier only and the scan's A is {@link
+ * AsymmetricFence#heavy()}, a membarrier(2) that makes every running reader execute the full
+ * barrier B would have been, as srcutree.c's SRCU-fast readers rely on synchronize_rcu() (X) in
+ * place of A (the argument is in AsymmetricFence's notes; {@link #readerFlavour()} says which
+ * runs; D and E, updater-side, stay full fences). C (the unlock increment) is a release store on
+ * an owned slot (a volatile RMW on a shared one), which orders the section before the count as
+ * srcu_read_unlock's smp_mb() does for the scan's pairing.
  *
- * <p><b>Scanning an index.</b> An index has no readers when, over all slots, the unlock sum
- * equals the lock sum. The sums are taken slot by slot at different times, so a scan sums unlocks
- * first, then a full fence (A: {@link AsymmetricFence#heavy()}), then locks. A pairs with C: an unlock the scan counted brings the
- * matching lock (and the reader's whole section) with it, so the sums can only be equal when every
- * reader counted on that index has left, and that reader's accesses happen-before the grace
- * period's end. A pairs with B as store buffering: a reader whose lock increment the scan missed
- * sees every store the updater made before A, so it needs no waiting. The sums are 64-bit and only
- * compared for equality, so counter wrap-around is harmless.
+ * <p><b>Scanning an index.</b> An index has no readers when, over all slots, the unlock sum equals
+ * the lock sum. The sums are taken slot by slot at different times, so a scan sums unlocks first,
+ * then a full fence (A, {@link AsymmetricFence#heavy()}), then locks. A pairs with C: an unlock
+ * the scan counted brings the matching lock (and the reader's whole section) with it, so the sums
+ * can only be equal when every reader counted on that index has left, and that reader's accesses
+ * happen-before the grace period's end. A pairs with B as store buffering: a reader whose lock
+ * increment the scan missed sees every store the updater made before A, so it needs no waiting.
+ * The sums are 64-bit and only compared for equality, so counter wrap-around is harmless.
  *
  * <p><b>Grace periods</b> (all steps under the GP lock, a {@link ReentrantLock}):
  * <ol>

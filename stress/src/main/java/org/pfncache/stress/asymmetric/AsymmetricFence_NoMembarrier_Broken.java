@@ -19,7 +19,7 @@ import org.pfncache.stress.negative.NegativeControl;
  * store is visible while the updater, fenced, reads the slot too early: {@code 0, 0}.
  */
 @JCStressTest
-@NegativeControl("asymmetric reader (compiler barrier only) against a writer without membarrier(2)")
+@NegativeControl(value = "asymmetric reader (compiler barrier only) against a writer without membarrier(2)", ci = true)
 @Description("Control: without membarrier, a compiler-barrier reader and a fenced writer can both miss.")
 @Outcome(id = {"1, 0", "0, 1", "1, 1"}, expect = Expect.ACCEPTABLE, desc = "at least one saw the other")
 @Outcome(id = "0, 0", expect = Expect.FORBIDDEN, desc = "caught: both missed, the reader's store sat in its store buffer")
