@@ -117,6 +117,16 @@ public final class RwLock {
         }
     }
 
+    /**
+     * How readers publish their reader bias: always {@link AsymmetricFence.ReaderFlavour#FENCED}
+     * (a CAS on the visible-readers slot, whose full fence pairs with the revoking writer's fence
+     * before its scan, class comment). Srcu's readers may run asymmetric
+     * ({@link AsymmetricFence}); this lock's asymmetric flavour is not in this version.
+     */
+    public AsymmetricFence.ReaderFlavour readerFlavour() {
+        return AsymmetricFence.ReaderFlavour.FENCED;
+    }
+
     public RwLock(String name) {
         this(name, null);
     }

@@ -37,18 +37,23 @@ import org.pfncache.guard.ReaderStallReport;
  * {@code locks[idx]}; the token ({@code slot << 2 | shared << 1 | idx}) tells
  * {@link #readUnlock(int)} which {@code unlocks[idx]} to increment, so a reader always unlocks the
  * index it locked. No location is written by every reader. B (after the lock increment) is a full
- * fence, as srcu_read_lock's smp_mb(); C (the unlock increment) is a release store on an owned
- * slot (a volatile RMW on a shared one), which orders the section before the count as
+ * fence, as srcu_read_lock's smp_mb(), when readers are fenced; when they are asymmetric ({@link
+ * AsymmetricFence}, Java 22+ on Linux) B is a compiler barrier only and the scan's A is {@link
+ * AsymmetricFence#heavy()}, a membarrier(2) that makes every running reader execute the full
+ * barrier B would have been, as srcutree.c's SRCU-fast readers rely on synchronize_rcu() (X) in
+ * place of A (the argument is in AsymmetricFence's notes; {@link #readerFlavour()} says which
+ * runs; D and E, updater-side, stay full fences). C (the unlock increment) is a release store on
+ * an owned slot (a volatile RMW on a shared one), which orders the section before the count as
  * srcu_read_unlock's smp_mb() does for the scan's pairing.
  *
- * <p><b>Scanning an index.</b> An index has no readers when, over all slots, the unlock sum
- * equals the lock sum. The sums are taken slot by slot at different times, so a scan sums unlocks
- * first, then a full fence (A), then locks. A pairs with C: an unlock the scan counted brings the
- * matching lock (and the reader's whole section) with it, so the sums can only be equal when every
- * reader counted on that index has left, and that reader's accesses happen-before the grace
- * period's end. A pairs with B as store buffering: a reader whose lock increment the scan missed
- * sees every store the updater made before A, so it needs no waiting. The sums are 64-bit and only
- * compared for equality, so counter wrap-around is harmless.
+ * <p><b>Scanning an index.</b> An index has no readers when, over all slots, the unlock sum equals
+ * the lock sum. The sums are taken slot by slot at different times, so a scan sums unlocks first,
+ * then a full fence (A, {@link AsymmetricFence#heavy()}), then locks. A pairs with C: an unlock
+ * the scan counted brings the matching lock (and the reader's whole section) with it, so the sums
+ * can only be equal when every reader counted on that index has left, and that reader's accesses
+ * happen-before the grace period's end. A pairs with B as store buffering: a reader whose lock
+ * increment the scan missed sees every store the updater made before A, so it needs no waiting.
+ * The sums are 64-bit and only compared for equality, so counter wrap-around is harmless.
  *
  * <p><b>Grace periods</b> (all steps under the GP lock, a {@link ReentrantLock}):
  * <ol>
@@ -93,6 +98,8 @@ import org.pfncache.guard.ReaderStallReport;
 public final class Srcu implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Srcu.class.getName());
     private static final VarHandle CTRS = MethodHandles.arrayElementVarHandle(long[].class);
+    /** B and A: a full fence each, or a compiler barrier and membarrier(2) (see notes). */
+    private static final AsymmetricFence FENCE = AsymmetricFence.get();
     private static final VarHandle ACTIVE_IDX;
     private static final VarHandle GP_SEQ;
 
@@ -258,6 +265,11 @@ public final class Srcu implements AutoCloseable {
         return name;
     }
 
+    /** Whether B is a full fence or a compiler barrier paired with membarrier(2) at A; process-wide. */
+    public AsymmetricFence.ReaderFlavour readerFlavour() {
+        return FENCE.readerFlavour();
+    }
+
     // ---- read side: never blocks, never allocates ------------------------------------------
 
     /** {@code srcu_read_lock()}: enters a read section; pass the token to {@link #readUnlock(int)}. */
@@ -271,8 +283,9 @@ public final class Srcu implements AutoCloseable {
             // Owned: no other thread writes this counter, so a plain read and an opaque store
             // (never torn, never hoisted) are a complete increment.
             CTRS.setOpaque(ctrs, at, (long) CTRS.get(ctrs, at) + 1);
-            // B = srcu_read_lock's smp_mb(); pairs with A in readersGone() (store buffering).
-            VarHandle.fullFence();
+            // B = srcu_read_lock's smp_mb() (a compiler barrier when asymmetric); pairs with A in
+            // readersGone() (store buffering).
+            AsymmetricFence.readerBarrier();
             return slot << 2 | idx;
         }
         // B: a volatile RMW on the shared twin is the full barrier too.
@@ -550,7 +563,7 @@ public final class Srcu implements AutoCloseable {
     private boolean readersGone(int idx) {
         long unlocks = sum(UNLOCKS + idx);
         // A: pairs with C (a counted unlock brings its lock and its section) and B (store buffering).
-        VarHandle.fullFence();
+        FENCE.heavy();
         return sum(LOCKS + idx) == unlocks;
     }
 
