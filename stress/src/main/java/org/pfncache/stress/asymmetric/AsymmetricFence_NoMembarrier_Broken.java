@@ -16,10 +16,12 @@ import org.pfncache.stress.negative.NegativeControl;
  * asymmetric reader (an opaque store, a compiler barrier, an opaque load), whatever flavour the
  * process runs; the updater keeps {@code heavy()}'s full fences but not the system call between
  * them. Nothing drains the reader's store buffer, so the reader can load the flag before its slot
- * store is visible while the updater, fenced, reads the slot too early: {@code 0, 0}.
+ * store is visible while the updater, fenced, reads the slot too early: {@code 0, 0}. Not in the
+ * ci subset (on a loaded 2-core JDK 17 machine it was caught in 3 forks of 4); .ci/run requires it
+ * caught in its JDK 22+ run, and quick and full modes require it everywhere.
  */
 @JCStressTest
-@NegativeControl(value = "asymmetric reader (compiler barrier only) against a writer without membarrier(2)", ci = true)
+@NegativeControl(value = "asymmetric reader (compiler barrier only) against a writer without membarrier(2)", outcome = "0, 0")
 @Description("Control: without membarrier, a compiler-barrier reader and a fenced writer can both miss.")
 @Outcome(id = {"1, 0", "0, 1", "1, 1"}, expect = Expect.ACCEPTABLE, desc = "at least one saw the other")
 @Outcome(id = "0, 0", expect = Expect.FORBIDDEN, desc = "caught: both missed, the reader's store sat in its store buffer")
