@@ -99,7 +99,7 @@ final class Scenario {
         }
     }
 
-    /** Runs {@code config} once; a strategy whose newProtection is unsupported gives an N/A result. */
+    /** Runs {@code config} once; a strategy whose newCacheLock is unsupported gives an N/A result. */
     static ScenarioResult run(ScenarioConfig config) throws InterruptedException {
         return new Scenario(config).run();
     }

@@ -13,7 +13,7 @@ import org.pfncache.host.MemoryAudit;
  * What one scenario run measured, its {@link Verdict}, and its two renderings: text for people
  * and a JSON object (the same object is a matrix cell).
  *
- * @param notAvailable why the strategy could not run (its newProtection is not implemented), else null
+ * @param notAvailable why the strategy could not run (its newCacheLock is not implemented), else null
  * @param audit        the memory audit after vm.close(); null if it could not be taken (a hang)
  * @param reports      guard reports of the context under test (they decide BUG)
  * @param restoreReports reports made while the OOM context restored memory with a blockable

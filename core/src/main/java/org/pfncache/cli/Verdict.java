@@ -12,7 +12,7 @@ enum Verdict {
     RETRY("RETRY", "the OOM reaper skipped ranges or gave up without a WARN (mmap_lock busy):"
             + " r = ranges skipped, inc = reaps that gave up"),
     OK("OK", "none of the above"),
-    NOT_AVAILABLE("N/A", "the strategy is not implemented yet (newProtection threw UnsupportedOperationException)");
+    NOT_AVAILABLE("N/A", "the strategy is not implemented yet (newCacheLock threw UnsupportedOperationException)");
 
     final String label;
     final String meaning;
