@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -128,7 +129,7 @@ class KvmMmuNotifierTest {
         c.activate(gpa(1), 8);
         vm.mm().migrate(IN + PAGE); // invalid: the next refresh runs hva_to_pfn_retry
         AtomicBoolean overtook = new AtomicBoolean();
-        AtomicReferenceFuture migrate = new AtomicReferenceFuture();
+        AtomicReference<Future<?>> migrate = new AtomicReference<>();
         c.publishHook = () -> {
             c.publishHook = null;
             migrate.set(pool.submit(() -> vm.mm().migrate(IN + PAGE)));
@@ -288,19 +289,6 @@ class KvmMmuNotifierTest {
 
     private static long gpa(int page) {
         return (long) page * PAGE;
-    }
-
-    /** A holder a hook can fill from inside a refresh. */
-    private static final class AtomicReferenceFuture {
-        private volatile Future<?> f;
-
-        void set(Future<?> f) {
-            this.f = f;
-        }
-
-        Future<?> get() {
-            return f;
-        }
     }
 
     /** The minimum a strategy's lock needs, outside a Vm. */
