@@ -78,6 +78,21 @@ class InterruptedWaitTest {
     }
 
     /**
+     * Bounded wait until the parked waiter has woken for the interrupt and cleared its status
+     * (WaitQueue.parkUninterruptibly does, before re-testing and parking again). Without it the
+     * look that follows could see the thread still WAITING because the scheduler had not yet run
+     * it, and then catch it RUNNABLE on its way back to park (a CI failure on 2 loaded CPUs).
+     */
+    private static void awaitInterruptConsumed(Thread t) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (t.isInterrupted()) {
+            assertTrue(System.nanoTime() - deadline < 0, t.getName()
+                    + " never woke for the interrupt; last state " + t.getState());
+            t.join(1); // a bounded look at the thread, not a sleep the test relies on
+        }
+    }
+
+    /**
      * The common scenario: {@code hold} makes the resource busy, {@code blockingCall} waits for
      * it on another thread, {@code release} frees it.
      */
@@ -87,6 +102,7 @@ class InterruptedWaitTest {
         Waiter w = waiter(name, blockingCall);
         awaitParkedUntimed(w.thread, "before the interrupt");
         w.thread.interrupt();
+        awaitInterruptConsumed(w.thread);
         awaitParkedUntimed(w.thread, "after the interrupt");
         assertEquals(1, w.done.getCount(), "the interrupt must not end a kernel wait");
         release.run();
