@@ -191,10 +191,11 @@ public abstract class Baselines {
      */
     static final class BiasedLock {
         static final VarHandle RBIAS;
-        static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
-        /** 1024 slots of 32 references: 128 bytes apart with compressed references. */
-        static final int SLOT_STRIDE = 32;
-        static final Object[] VISIBLE_READERS = new Object[1024 * SLOT_STRIDE];
+        static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(long[].class);
+        /** 1024 slots of 16 longs: 128 bytes apart. Lock ids, not references, as RwLock's table. */
+        static final int SLOT_STRIDE = 16;
+        static final long[] VISIBLE_READERS = new long[1024 * SLOT_STRIDE];
+        private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
 
         static {
             try {
@@ -207,6 +208,7 @@ public abstract class Baselines {
         @SuppressWarnings("unused") // accessed through RBIAS
         private volatile boolean rbias = true;
         private final int lockHash = System.identityHashCode(this);
+        final long id = IDS.incrementAndGet();
 
         int slotIndex() {
             int h = (int) Thread.currentThread().getId() * 0x9E3779B9 + lockHash;
@@ -426,14 +428,14 @@ public abstract class Baselines {
     @Benchmark
     public long rawRwlock(Data d) {
         BiasedLock lock = d.biasedLock;
-        Object[] table = BiasedLock.VISIBLE_READERS;
+        long[] table = BiasedLock.VISIBLE_READERS;
         int slot = lock.slotIndex();
         // The bias is never revoked here, so the fast path always succeeds: a CAS of the slot (a
         // full fence, pairing with a writer's fence before its scan), then the bias re-read.
-        if ((boolean) BiasedLock.RBIAS.getOpaque(lock) && BiasedLock.SLOT.compareAndSet(table, slot, null, lock)
+        if ((boolean) BiasedLock.RBIAS.getOpaque(lock) && BiasedLock.SLOT.compareAndSet(table, slot, 0L, lock.id)
                 && (boolean) BiasedLock.RBIAS.getVolatile(lock)) {
             long v = body(d.volatileDesc, d.memslots);
-            BiasedLock.SLOT.setRelease(table, slot, null);
+            BiasedLock.SLOT.setRelease(table, slot, 0L);
             return v;
         }
         throw new IllegalStateException("reader bias lost without a writer");

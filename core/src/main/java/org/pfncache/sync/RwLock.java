@@ -34,12 +34,12 @@ import org.pfncache.guard.ReaderStallReport;
  * releasing side wakes it; interrupts are remembered, not obeyed, and restored on return. On the
  * lock word the protocol is {@link WaitQueue}'s with {@link #PARKED}: writeUnlock wakes readers
  * and writers, the last word reader's readUnlock wakes a writer waiting for the drain. A writer
- * revoking the bias waits for one table slot: it swaps its own reader entry for a
- * {@link SlotWaiter} (a CAS from this lock to the marker), and the reader's unlock, a CAS from
- * this lock to null, fails on the marker, clears the slot and unparks the writer. One location,
- * two CASes: whichever comes second sees the other, so no wake-up is lost and no fence is
- * needed on the reader's side beyond its CAS (that CAS replaces the plain release store readers
- * used to leave the table with).
+ * revoking the bias waits for one table slot: it records itself in {@link #revoker}, then swaps
+ * the reader's entry for the marker {@code ~id} (a CAS from {@code id} to {@code ~id}), and the
+ * reader's unlock, a CAS from {@code id} to 0, fails on the marker, clears the slot and unparks
+ * {@link #revoker}. One location, two CASes: whichever comes second sees the other, so no
+ * wake-up is lost and no fence is needed on the reader's side beyond its CAS (that CAS replaces
+ * the plain release store readers used to leave the table with).
  *
  * <p>Reader stalls: a writer that waits for readers (the drain of the lock word, or a table slot
  * during revocation) reports a {@link ReaderStallReport} through the guard once it has waited
@@ -51,7 +51,10 @@ import org.pfncache.guard.ReaderStallReport;
  * <p>Reader bias (BRAVO, Dice and Kogan, USENIX ATC 2019). While {@link #rbias} is set, a reader
  * that uses the token API ({@link #readLockToken()}) publishes itself in one slot of a process-wide
  * table of visible readers, hashed by thread and lock, instead of writing the shared lock word, so
- * readers on different cores never write the same cache line. A writer first takes the lock word
+ * readers on different cores never write the same cache line. The table holds the lock's
+ * {@code long} id, never a reference (issue 10): a reference store into a long-lived array would
+ * add the collector's write barriers (G1's SATB pre-barrier and card-marking post-barrier) to
+ * every read_lock and read_unlock, and ids from a 64-bit counter never repeat. A writer first takes the lock word
  * as usual (which stops new readers of either kind), then revokes the bias: it clears rbias,
  * issues a full fence and waits until no table slot names this lock. Revocation costs a table
  * scan, so the bias stays off for nine times as long as the last revocation took; a reader on the
@@ -69,11 +72,13 @@ public final class RwLock {
     private static final int PARKED = 1 << 28;
     private static final int READERS = PARKED - 1;
     private static final VarHandle RBIAS;
-    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(long[].class);
     private static final int TABLE_SLOTS = 1024;
-    /** References per slot: 32 compressed references span 128 bytes, two cache lines. */
-    private static final int STRIDE = 32;
-    private static final Object[] VISIBLE_READERS = new Object[TABLE_SLOTS * STRIDE];
+    /** Longs per slot: 16 span 128 bytes, two cache lines (no false sharing with a neighbour's slot). */
+    private static final int STRIDE = 16;
+    /** Visible readers: a slot holds 0 (free), a lock's {@link #id}, or {@code ~id} (a revoker waits). */
+    private static final long[] VISIBLE_READERS = new long[TABLE_SLOTS * STRIDE];
+    private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
     private static final int INHIBIT_FACTOR = 9;
     private static final java.util.concurrent.atomic.AtomicInteger HASHES = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -103,19 +108,16 @@ public final class RwLock {
     /** nanoTime before which slow readers must not turn the bias back on; written by writers. */
     private volatile long inhibitUntil;
     private final int lockHash = HASHES.getAndAdd(0x61c88647);
+    /** This lock's entry in the visible-readers table: positive, unique for the process's life. */
+    private final long id = IDS.incrementAndGet();
+    /**
+     * The writer waiting for a table slot while revoking the bias (class comment). Written by
+     * that writer before its marker CAS and read by the reader whose unlock CAS fails on the
+     * marker, so the volatile CASes order it; only one writer revokes at a time (it holds the word).
+     */
+    private Thread revoker;
     /** Where waiters of the lock word sleep (class comment). */
     private final WaitQueue waiters = new WaitQueue();
-
-    /** What a writer revoking the bias leaves in a reader's table slot while it sleeps (class comment). */
-    private static final class SlotWaiter {
-        final RwLock lock;
-        final Thread thread;
-
-        SlotWaiter(RwLock lock, Thread thread) {
-            this.lock = lock;
-            this.thread = thread;
-        }
-    }
 
     /**
      * How readers publish their reader bias: always {@link AsymmetricFence.ReaderFlavour#FENCED}
@@ -255,7 +257,7 @@ public final class RwLock {
             // Volatile CAS, a full fence: pairs with the fence in revokeBias() between clearing
             // rbias and scanning the table (store-buffering: the writer sees our slot or we see
             // rbias == false).
-            if (SLOT.compareAndSet(VISIBLE_READERS, slot, null, this)) {
+            if (SLOT.compareAndSet(VISIBLE_READERS, slot, 0L, id)) {
                 if ((boolean) RBIAS.getVolatile(this)) {
                     if (tracking) {
                         recordAcquired(" (read)", null, "rt_read_lock");
@@ -300,17 +302,19 @@ public final class RwLock {
      * Empties this lock's entry in table slot {@code slot}; false if the slot holds neither this
      * lock nor a writer waiting on it (a bad token). The release CAS orders the section's
      * accesses before a writer's scan that sees the slot empty (pairs with the getAcquire in
-     * awaitSlot/revokeBias); failing on a {@link SlotWaiter} is the hand-off of the class comment.
+     * awaitSlot/revokeBias); failing on the marker {@code ~id} is the hand-off of the class comment.
      */
     private boolean leaveSlot(int slot) {
-        Object w = SLOT.compareAndExchangeRelease(VISIBLE_READERS, slot, this, null);
-        if (w == this) {
+        long w = (long) SLOT.compareAndExchangeRelease(VISIBLE_READERS, slot, id, 0L);
+        if (w == id) {
             return true;
         }
-        if (w instanceof SlotWaiter sw && sw.lock == this) {
-            // Only the writer that installed the marker reads it now; release as above.
-            SLOT.setRelease(VISIBLE_READERS, slot, null);
-            LockSupport.unpark(sw.thread); // pairs with the park in awaitSlot()
+        if (w == ~id) {
+            // The marker CAS happened-before our failed CAS read it, so revoker is the waiting
+            // writer. Only that writer reads the slot now; release as above.
+            Thread waiting = revoker;
+            SLOT.setRelease(VISIBLE_READERS, slot, 0L);
+            LockSupport.unpark(waiting); // pairs with the park in awaitSlot()
             return true;
         }
         return false;
@@ -353,7 +357,7 @@ public final class RwLock {
         VarHandle.fullFence();
         for (int i = 0; i < VISIBLE_READERS.length; i += STRIDE) {
             // Acquire: pairs with the setRelease in readUnlockToken.
-            if (SLOT.getAcquire(VISIBLE_READERS, i) == this) {
+            if ((long) SLOT.getAcquire(VISIBLE_READERS, i) == id) {
                 if (!wait) {
                     // Restore the bias before giving the lock word back: "bias off" must mean
                     // "no reader of this lock in the table", or a later writer would skip the scan.
@@ -373,40 +377,43 @@ public final class RwLock {
 
     /**
      * With the write side claimed and the bias off: waits until the reader in table slot
-     * {@code i} has left. Spins, then hands the slot over to a {@link SlotWaiter} and parks until
+     * {@code i} has left. Spins, then swaps the slot for the marker {@code ~id} and parks until
      * the reader's unlock unparks it (class comment); uninterruptible, the interrupt restored.
      */
     private boolean awaitSlot(int i, long deadline) {
         int step = 0;
         boolean interrupted = false;
         boolean gone = false;
-        SlotWaiter marker = null;
+        boolean marked = false;
+        long marker = ~id;
         StallClock clock = null;
         for (;;) {
             // Acquire: pairs with the release CAS/store in leaveSlot().
-            Object o = SLOT.getAcquire(VISIBLE_READERS, i);
-            if (o != this && (marker == null || o != marker)) {
+            long o = (long) SLOT.getAcquire(VISIBLE_READERS, i);
+            if (o != id && (!marked || o != marker)) {
                 gone = true;
                 break;
             }
             if (StallClock.expired(deadline)) {
                 // Give up: hand the slot back to the reader (if it left meanwhile, it is empty).
-                if (marker != null) {
-                    SLOT.compareAndSet(VISIBLE_READERS, i, marker, this);
+                if (marked) {
+                    SLOT.compareAndSet(VISIBLE_READERS, i, marker, id);
                 }
-                gone = SLOT.getAcquire(VISIBLE_READERS, i) != this;
+                gone = (long) SLOT.getAcquire(VISIBLE_READERS, i) != id;
                 break;
             }
-            if (o == this) {
+            if (o == id) {
                 if (Backoff.spinning(step)) {
                     step = Backoff.pause(step);
                     continue;
                 }
-                if (marker == null) {
-                    marker = new SlotWaiter(this, Thread.currentThread());
+                if (!marked) {
+                    marked = true;
+                    // Plain: published to the reader by the volatile marker CAS below (leaveSlot).
+                    revoker = Thread.currentThread();
                     clock = new StallClock(stallNanos);
                 }
-                if (!SLOT.compareAndSet(VISIBLE_READERS, i, this, marker)) {
+                if (!SLOT.compareAndSet(VISIBLE_READERS, i, id, marker)) {
                     continue; // the reader left meanwhile: re-test
                 }
             }
@@ -441,8 +448,8 @@ public final class RwLock {
     private List<String> readerDiagnostics() {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < VISIBLE_READERS.length; i += STRIDE) {
-            Object o = SLOT.getAcquire(VISIBLE_READERS, i);
-            if (o == this || (o instanceof SlotWaiter sw && sw.lock == this)) {
+            long o = (long) SLOT.getAcquire(VISIBLE_READERS, i);
+            if (o == id || o == ~id) {
                 out.addAll(slotReaders(i));
             }
         }

@@ -30,6 +30,19 @@ class RwLockBiasTest {
         pool.shutdownNow();
     }
 
+    /**
+     * Issue 10: the process-wide visible-readers table is read and written on every fast-path
+     * read_lock; it must hold lock ids (a primitive array), never references, so that no GC
+     * write barrier (G1's SATB pre-barrier, card marking) joins the reader's CAS and release.
+     */
+    @Test
+    void visibleReadersTableHoldsIdsNotReferences() throws Exception {
+        java.lang.reflect.Field f = RwLock.class.getDeclaredField("VISIBLE_READERS");
+        assertTrue(f.getType().isArray(), "VISIBLE_READERS is an array");
+        assertTrue(f.getType().getComponentType().isPrimitive(),
+                "VISIBLE_READERS holds " + f.getType().getComponentType() + ": references bring GC barriers");
+    }
+
     @Test
     void fastPathReaderTakesASlotAndReadersShare() throws Exception {
         RwLock l = new RwLock("bias", off);
