@@ -12,32 +12,63 @@ final class KhvaImpl implements Khva {
         this.base = base;
     }
 
-    private int at(int offset, int size) {
-        if (offset < 0 || offset > PfnCache.PAGE_SIZE - base - size) {
-            throw new IndexOutOfBoundsException("khva access of " + size + " byte(s) at offset " + offset
-                    + " leaves the page (cache offset " + base + ", page size " + PfnCache.PAGE_SIZE + ")");
+    /*
+     * One bounds check per access, KernelMapping's on the page offset base + offset (issue 10:
+     * no duplicate range checks on the read path). With base in [0, PAGE_SIZE) that check accepts
+     * exactly the offsets in [-base, PAGE_SIZE - base - size]; the sign test here removes the
+     * negative ones, so together they are the khva window's check. The rejection is re-thrown
+     * with the khva's own terms; nothing was accessed.
+     */
+
+    private static void requireNonNegative(int offset, int size, int base) {
+        if (offset < 0) {
+            throw outside(offset, size, base);
         }
-        return base + offset;
+    }
+
+    private static IndexOutOfBoundsException outside(int offset, int size, int base) {
+        return new IndexOutOfBoundsException("khva access of " + size + " byte(s) at offset " + offset
+                + " leaves the page (cache offset " + base + ", page size " + PfnCache.PAGE_SIZE + ")");
     }
 
     @Override
     public long getLong(int offset) {
-        return mapping.getLong(at(offset, Long.BYTES));
+        requireNonNegative(offset, Long.BYTES, base);
+        try {
+            return mapping.getLong(base + offset);
+        } catch (IndexOutOfBoundsException e) {
+            throw outside(offset, Long.BYTES, base);
+        }
     }
 
     @Override
     public void putLong(int offset, long value) {
-        mapping.putLong(at(offset, Long.BYTES), value);
+        requireNonNegative(offset, Long.BYTES, base);
+        try {
+            mapping.putLong(base + offset, value);
+        } catch (IndexOutOfBoundsException e) {
+            throw outside(offset, Long.BYTES, base);
+        }
     }
 
     @Override
     public byte get(int offset) {
-        return mapping.get(at(offset, 1));
+        requireNonNegative(offset, 1, base);
+        try {
+            return mapping.get(base + offset);
+        } catch (IndexOutOfBoundsException e) {
+            throw outside(offset, 1, base);
+        }
     }
 
     @Override
     public void put(int offset, byte value) {
-        mapping.put(at(offset, 1), value);
+        requireNonNegative(offset, 1, base);
+        try {
+            mapping.put(base + offset, value);
+        } catch (IndexOutOfBoundsException e) {
+            throw outside(offset, 1, base);
+        }
     }
 
     @Override

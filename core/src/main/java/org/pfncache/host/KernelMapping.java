@@ -21,6 +21,8 @@ public final class KernelMapping {
     }
 
     private final PhysicalMemory memory;
+    /** The memory's allocation ids, held directly: the detector loads one field fewer (issue 10). */
+    private final long[] ids;
     private final int pfn;
     private final byte[] page;
     private final long allocId;
@@ -31,6 +33,7 @@ public final class KernelMapping {
 
     KernelMapping(PhysicalMemory memory, int pfn, byte[] page, long allocId) {
         this.memory = memory;
+        this.ids = memory.ids();
         this.pfn = pfn;
         this.page = page;
         this.allocId = allocId;
@@ -83,7 +86,7 @@ public final class KernelMapping {
         if ((boolean) UNMAPPED.getOpaque(this)) {
             throw new IllegalStateException("access through the mapping of pfn " + pfn + " after kunmap");
         }
-        if (!memory.isCurrent(pfn, allocId)) {
+        if (!PhysicalMemory.isCurrent(ids, pfn, allocId)) {
             memory.countStale();
         }
     }

@@ -325,8 +325,21 @@ public final class PhysicalMemory {
     // Hot path of KernelMapping: no lock, no allocation unless a stale access is counted.
 
     boolean isCurrent(int pfn, long allocId) {
+        return isCurrent(ids, pfn, allocId);
+    }
+
+    /**
+     * {@link #isCurrent(int, long)} on the id array a mapping holds itself ({@link #ids()}), so
+     * the detector's load chain is mapping, ids, id rather than mapping, memory, ids, id.
+     */
+    static boolean isCurrent(long[] ids, int pfn, long allocId) {
         // Opaque: see ids. Re-read on every access so a loop cannot cache it.
         return (long) IDS.getOpaque(ids, pfn) == allocId;
+    }
+
+    /** The allocation-id array itself, for {@link KernelMapping}'s detector (never replaced). */
+    long[] ids() {
+        return ids;
     }
 
     void countStale() {
