@@ -76,12 +76,14 @@ public final class StressRunner {
      * parallel collector (every state allocates a whole Vm), unified compilation, and a stride of
      * one state: each state starts with its two actors released together, which the heavy states
      * (actors of very different lengths) need to overlap at all; on the drain test it raises the
-     * use-after-invalidate rate of SEQCOUNT about fifteen-fold over the default stride of 256. Two
+     * use-after-invalidate rate of SEQCOUNT about fifteen-fold over the default stride of 256. Native
+ * access is granted so that, in a jar built on JDK 22+, Srcu's readers may use membarrier(2)
+ * (JDK 17 accepts the option and ignores it for this code). Two
      * forks per configuration: the SRCU fence control shows its reordering in a fork only once C2
      * has compiled it the right way, and a single fork occasionally has none.
      */
     static final List<String> SHORT_OPTIONS = List.of(
-            "-m", "quick", "-jvmArgs", "-XX:+UseParallelGC", "-sc", "false", "-strideSize", "1", "-f", "2");
+            "-m", "quick", "-jvmArgs", "-XX:+UseParallelGC --enable-native-access=ALL-UNNAMED", "-sc", "false", "-strideSize", "1", "-f", "2");
     /**
      * The ci mode's options: {@link #SHORT_OPTIONS} with one fork per configuration, which halves
      * the time (most of it is JVM start-up and warm-up per fork) to keep {@code mvn -B verify}'s
@@ -89,7 +91,7 @@ public final class StressRunner {
      * biased locking, so each test gets two JVMs.
      */
     static final List<String> CI_OPTIONS = List.of(
-            "-m", "quick", "-jvmArgs", "-XX:+UseParallelGC", "-sc", "false", "-strideSize", "1", "-f", "1");
+            "-m", "quick", "-jvmArgs", "-XX:+UseParallelGC --enable-native-access=ALL-UNNAMED", "-sc", "false", "-strideSize", "1", "-f", "1");
     /** jcstress's default mode, nothing else. */
     static final List<String> FULL_OPTIONS = List.of("-m", "default");
 
