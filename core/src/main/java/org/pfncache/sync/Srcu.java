@@ -107,6 +107,30 @@ public final class Srcu implements AutoCloseable {
     private static final int STRIDE = 16;
     private static final int LOCKS = 0;
     private static final int UNLOCKS = 2;
+    /**
+     * In an owned slot's stride: the owner's thread id (0 while unowned), a mirror of
+     * {@link #owners} that the read side tests instead of the owner reference: it sits in the
+     * line the reader writes anyway, so the test costs one load there and no walk to another
+     * array (issue 10). Written by the thread that claimed the slot, after its CAS on owners.
+     * Thread ids are never reused, so finding one's own id there means one owns the slot: only
+     * the owner writes its id, and an owner loses the slot only once it has terminated.
+     */
+    private static final int OWNER_TID = 4;
+    /**
+     * Whether a thread class reports the JVM's own thread id: {@code Thread.getId()} is not final
+     * before Java 19, and a subclass that overrides it could give two threads one id. Threads of
+     * such a class never own a slot; they use the shared twins (correct, a little slower).
+     */
+    private static final ClassValue<Boolean> TRUE_IDS = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> type) {
+            try {
+                return type.getMethod("getId").getDeclaringClass() == Thread.class;
+            } catch (NoSuchMethodException e) {
+                return false;
+            }
+        }
+    };
     private static final int MAX_SLOTS = 1 << 16;
 
     static final long SEQ_STATE_MASK = 3;
@@ -250,6 +274,9 @@ public final class Srcu implements AutoCloseable {
         this.ctrs = new long[(2 * slots + 1) * STRIDE];
         this.owners = new Thread[slots];
         Arrays.fill(ctrs, counterOrigin);
+        for (int slot = 0; slot < slots; slot++) {
+            ctrs[(slot + 1) * STRIDE + OWNER_TID] = 0L; // unowned (counterOrigin is for counters only)
+        }
         this.gpSeq = gpSeqOrigin;
         this.gpSeqOrigin = gpSeqOrigin;
         this.stallGp = gpSeqOrigin - (SEQ_STATE_MASK + 1); // a grace period that never runs
@@ -277,12 +304,16 @@ public final class Srcu implements AutoCloseable {
         // Opaque: either index is safe (see notes); B below orders the section after the increment.
         int idx = (int) ACTIVE_IDX.getOpaque(this);
         Thread me = Thread.currentThread();
-        int slot = (int) me.getId() & slotMask;
-        if (OWNERS.getOpaque(owners, slot) == me || claim(slot, me)) {
-            int at = (slot + 1) * STRIDE + LOCKS + idx;
+        long tid = me.getId();
+        int slot = (int) tid & slotMask;
+        int owned = (slot + 1) * STRIDE;
+        long[] c = ctrs; // one load of the array for the test and the increment
+        // Opaque: an untorn read of a cell claimers write; our own id is there only if we wrote it.
+        if ((long) CTRS.getOpaque(c, owned + OWNER_TID) == tid || claim(slot, me)) {
+            int at = owned + LOCKS + idx;
             // Owned: no other thread writes this counter, so a plain read and an opaque store
             // (never torn, never hoisted) are a complete increment.
-            CTRS.setOpaque(ctrs, at, (long) CTRS.get(ctrs, at) + 1);
+            CTRS.setOpaque(c, at, (long) CTRS.get(c, at) + 1);
             // B = srcu_read_lock's smp_mb() (a compiler barrier when asymmetric); pairs with A in
             // readersGone() (store buffering).
             AsymmetricFence.readerBarrier();
@@ -293,14 +324,28 @@ public final class Srcu implements AutoCloseable {
         return slot << 2 | 2 | idx;
     }
 
-    /** Claims {@code slot} for {@code me} if it is free or its owner has died (rare path). */
+    /**
+     * Claims {@code slot} for {@code me} if it is free or its owner has died (rare path), and
+     * then records {@code me}'s id in the slot's {@link #OWNER_TID} cell.
+     */
     private boolean claim(int slot, Thread me) {
-        Thread owner = (Thread) OWNERS.getVolatile(owners, slot);
-        if (owner == null) {
-            return OWNERS.compareAndSet(owners, slot, null, me);
+        if (!TRUE_IDS.get(me.getClass())) {
+            return false; // its getId() is its own: two such threads could show the same id
         }
-        // A dead owner writes nothing any more; whatever it left in the counters stays counted.
-        return !owner.isAlive() && OWNERS.compareAndSet(owners, slot, owner, me);
+        Thread owner = (Thread) OWNERS.getVolatile(owners, slot);
+        boolean won;
+        if (owner == null) {
+            won = OWNERS.compareAndSet(owners, slot, null, me);
+        } else {
+            // A dead owner writes nothing any more; whatever it left in the counters stays counted.
+            won = !owner.isAlive() && OWNERS.compareAndSet(owners, slot, owner, me);
+        }
+        if (won) {
+            // Opaque: only this thread tests for its own id (program order); other readers of the
+            // cell need an untorn value that is not theirs, which any value but their id is.
+            CTRS.setOpaque(ctrs, (slot + 1) * STRIDE + OWNER_TID, me.getId());
+        }
+        return won;
     }
 
     /** {@code srcu_read_unlock()}: leaves the read section that {@code token} came from. */
@@ -312,11 +357,13 @@ public final class Srcu implements AutoCloseable {
         int idx = token & 1;
         // Owned path only on the owner's own thread; a section closed by another thread counts
         // its unlock in the shared twin (only the sums over all slots matter).
-        if ((token & 2) == 0 && OWNERS.getOpaque(owners, slot) == Thread.currentThread()) {
-            int at = (slot + 1) * STRIDE + UNLOCKS + idx;
+        int owned = (slot + 1) * STRIDE;
+        long[] c = ctrs;
+        if ((token & 2) == 0 && (long) CTRS.getOpaque(c, owned + OWNER_TID) == Thread.currentThread().getId()) {
+            int at = owned + UNLOCKS + idx;
             // C: release store on the owned counter: the section happens-before a scan that
             // counts this unlock (the scan's fence A acquires it).
-            CTRS.setRelease(ctrs, at, (long) CTRS.get(ctrs, at) + 1);
+            CTRS.setRelease(c, at, (long) CTRS.get(c, at) + 1);
             return;
         }
         // C on a shared slot: a volatile RMW (other threads increment the same counter).
