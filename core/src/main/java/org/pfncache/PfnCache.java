@@ -499,8 +499,10 @@ public final class PfnCache {
 
     /** Enters the read section (read_lock / srcu_read_lock / read_seqcount_begin). */
     public Section enter() {
-        SectionImpl s = new SectionImpl(lock.readLock());
-        if (recordSites) {
+        CacheLock l = lock;
+        boolean record = recordSites;
+        SectionImpl s = new SectionImpl(l.readLock(), l, record);
+        if (record) {
             vm.guard().sectionEntered(s, "cache " + name + " (" + strategy.name() + ")");
         }
         return s;
@@ -519,6 +521,7 @@ public final class PfnCache {
         requireAccessLen(len);
         Objects.requireNonNull(reader, "reader");
         boolean rerun = false;
+        CacheLock lock = this.lock; // one load, one type check for lock and unlock (as SectionImpl)
         for (;;) {
             long token = lock.readLock();
             boolean checked = false;
@@ -575,6 +578,7 @@ public final class PfnCache {
     private long access(int len, Object fn, ToLongBiFunction<Object, Khva> body) {
         requireAccessLen(len);
         boolean rerun = false;
+        CacheLock lock = this.lock; // one load, one type check for lock and unlock (as SectionImpl)
         for (;;) {
             long token = lock.readLock();
             boolean checked = false;
@@ -723,13 +727,22 @@ public final class PfnCache {
 
     private final class SectionImpl implements Section {
         private final long token;
+        /*
+         * The cache's lock and recordSites, as enter() read them: the section is scalar-replaced
+         * when enter() and close() are compiled together, so these stay in registers and close()
+         * neither reloads the lock after the read side's fence nor type-checks it again (issue 10).
+         */
+        private final CacheLock lock;
+        private final boolean recordSites;
         /** The entering thread: the one field compare on every call (issue 9, item 3). */
         private final Thread owner = Thread.currentThread();
         private CacheState checked;
         private boolean closed;
 
-        SectionImpl(long token) {
+        SectionImpl(long token, CacheLock lock, boolean recordSites) {
             this.token = token;
+            this.lock = lock;
+            this.recordSites = recordSites;
         }
 
         private void ensureOpen(String op) {
