@@ -34,7 +34,9 @@ import org.pfncache.host.HostMm;
  * until the invalidator has finished". With {@code invalidator=migrate} the invalidator thread runs
  * {@code HostMm.migrate} of the cache's page (one 1-page invalidation: its write side covers one
  * cache's walk, well under 2 µs); with {@code invalidator=placebo} it spins, without touching the
- * Vm, for the median duration of a migrate measured at setup. The reader stall of an invalidation
+ * Vm, for the median duration of a migrate measured at setup, after {@value #WARM_MIGRATES}
+ * warm-up migrates (measured cold, the median was 10-40x a compiled migrate, and the placebo's
+ * operations were the slower ones). The reader stall of an invalidation
  * is {@code p99(migrate) - p99(placebo)}: the time the reader lost to waiting for the write side,
  * for the invalidation's end and to its own refresh. Parameter {@code strategy}: every built-in.
  *
@@ -54,6 +56,8 @@ import org.pfncache.host.HostMm;
  * <pre>
  * ./pfncache bench quick 'ReaderStall' -p strategy=rwlock          # 3 forks, 5 x 1 s
  * java -jar bench/target/benchmarks.jar 'ReaderStall' -p strategy=srcu -f 1 -wi 1 -i 1 -r 200ms
+ * java -jar bench/target/benchmarks.jar 'ReaderStall' -f 1 -wi 1 -i 2 -r 1 \
+ *     -jvmArgsAppend -Dpfncache.bench.stallParts=true                     # where the stall goes
  * </pre>
  */
 @BenchmarkMode(Mode.SampleTime)
@@ -65,6 +69,8 @@ import org.pfncache.host.HostMm;
 public class ReaderStall {
     /** Reads per operation. */
     static final int BATCH = 1000;
+    /** Migrates (each with the refresh after it) run at setup before the placebo's duration is measured. */
+    static final int WARM_MIGRATES = 20_000;
 
     @State(Scope.Benchmark)
     public static class Env {
@@ -78,12 +84,19 @@ public class ReaderStall {
         Guest guest;
         PfnCache cache;
         Invalidator thread;
+        final Parts parts = PARTS ? new Parts() : null;
 
         @Setup(Level.Trial)
         public void setUp() {
             guest = new Guest(InvalidationStrategy.byName(strategy), GuardPolicy.OFF, 1, 256);
             cache = guest.cacheOn(0);
             HostMm mm = guest.vm.mm();
+            // Warm the migrate path first (interpreted and C1 code is 10-50x slower than C2's), so
+            // that the placebo spins as long as a compiled migrate, the one the trial runs.
+            for (int i = 0; i < WARM_MIGRATES; i++) {
+                mm.migrate(Guest.hva(0));
+                cache.refresh(Guest.LEN);
+            }
             long[] d = new long[401];
             for (int i = 0; i < d.length; i++) {
                 long t0 = System.nanoTime();
@@ -103,6 +116,9 @@ public class ReaderStall {
             try {
                 thread.close();
                 System.out.printf("ReaderStall %s %s: %d invalidations%n", strategy, invalidator, thread.done());
+                if (PARTS && parts.n > 0) {
+                    parts.print(strategy + " " + invalidator, thread);
+                }
                 guest.warnIfReported("ReaderStall " + strategy);
             } finally {
                 guest.close();
@@ -112,6 +128,9 @@ public class ReaderStall {
 
     @Benchmark
     public long readAcrossInvalidation(Env env) {
+        if (PARTS) {
+            return env.parts.timedOperation(env);
+        }
         long seq = env.thread.request();
         PfnCache cache = env.cache;
         long s = 0;
@@ -120,6 +139,64 @@ public class ReaderStall {
         }
         env.thread.awaitDone(seq);
         return s;
+    }
+
+    /**
+     * {@code -Dpfncache.bench.stallParts=true} (in the forks: {@code -jvmArgsAppend}): a diagnosis,
+     * not a measurement. Each operation is timed in parts with System.nanoTime() around every read
+     * (about 60 ns added per read, so the batch figures are inflated alike for both invalidators),
+     * and the fork prints at teardown the percentiles of: the batch of reads, the wait for the
+     * invalidator after it, the slowest single read of the batch (the one that met the
+     * invalidation and refreshed), and (migrate) the invalidation's own duration. Off by default;
+     * the JIT folds the flag away.
+     */
+    static final boolean PARTS = Boolean.getBoolean("pfncache.bench.stallParts");
+
+    /** The per-part timings of {@link #PARTS}. */
+    static final class Parts {
+        private static final int MAX = 1 << 20;
+        private final long[] batch = new long[MAX];
+        private final long[] wait = new long[MAX];
+        private final long[] slowest = new long[MAX];
+        private int n;
+
+        long timedOperation(Env env) {
+            long t0 = System.nanoTime();
+            long seq = env.thread.request();
+            PfnCache cache = env.cache;
+            long s = 0;
+            long max = 0;
+            for (int i = 0; i < BATCH; i++) {
+                long a = System.nanoTime();
+                s += HotPath.enterCheckRead(cache);
+                max = Math.max(max, System.nanoTime() - a);
+            }
+            long t1 = System.nanoTime();
+            env.thread.awaitDone(seq);
+            long t2 = System.nanoTime();
+            if (n < MAX) {
+                batch[n] = t1 - t0;
+                wait[n] = t2 - t1;
+                slowest[n++] = max;
+            }
+            return s;
+        }
+
+        void print(String label, Invalidator inv) {
+            line(label, "batch of " + BATCH + " reads", batch, n);
+            line(label, "wait for the invalidator after it", wait, n);
+            line(label, "slowest single read", slowest, n);
+            if (inv.nd > 0) {
+                line(label, "invalidation (migrate) itself", inv.durations, inv.nd);
+            }
+        }
+
+        private static void line(String label, String what, long[] a, int count) {
+            long[] x = java.util.Arrays.copyOf(a, count);
+            java.util.Arrays.sort(x);
+            System.out.printf("stallParts %s: %s: n=%d p50=%.2f p90=%.2f p99=%.2f us%n", label, what, count,
+                    x[count / 2] / 1e3, x[count * 9 / 10] / 1e3, x[count * 99 / 100] / 1e3);
+        }
     }
 
     /**
@@ -146,6 +223,9 @@ public class ReaderStall {
         private final long placeboNanos;
         private final Thread thread;
         private volatile boolean running = true;
+        /** {@link #PARTS}: each migrate's duration, written by the invalidator, read after its join. */
+        final long[] durations = PARTS ? new long[Parts.MAX] : null;
+        int nd;
         private volatile Throwable failure;
         @SuppressWarnings("unused") // through REQUESTED
         private long requested;
@@ -195,7 +275,13 @@ public class ReaderStall {
                         Thread.onSpinWait();
                         continue;
                     }
-                    if (real) {
+                    if (real && PARTS) {
+                        long t0 = System.nanoTime();
+                        mm.migrate(hva);
+                        if (nd < durations.length) {
+                            durations[nd++] = System.nanoTime() - t0;
+                        }
+                    } else if (real) {
                         mm.migrate(hva);
                     } else {
                         long end = System.nanoTime() + placeboNanos;
