@@ -6,10 +6,10 @@ import java.util.concurrent.locks.Lock;
  * How the host's plumbing locks (the page-table lock, the physical memory's bookkeeping lock)
  * are taken: briefly spinning on {@code tryLock()}, then {@code lock()}, which parks until the
  * holder's unlock wakes the thread. The same policy as the kernel-lock models'
- * {@code org.pfncache.sync.Backoff} (64 spins, 64 yields, then sleep). Without it a JDK lock
- * parks almost at once, and on a virtual machine the wake-up that follows costs tens of
- * microseconds: a vCPU refreshing across a 2 µs page migration lost 25-40 µs to it (issue 10's
- * reader stall, found once the placebo invalidator was calibrated).
+ * {@code org.pfncache.sync.Backoff} (64 spins, 64 yields, then sleep). A JDK lock parks almost at
+ * once, and on a virtual machine the wake-up that follows costs tens of microseconds, far more
+ * than the holds here (a page migration's copy and switch: a few microseconds); the waits of
+ * the simulated host then follow the same rule as those of the kernel-lock models.
  */
 final class SpinThenPark {
     private static final int SPIN = 64;
