@@ -122,7 +122,7 @@ public final class BenchRunner {
               run-<stamp>-<mode>.*            a run with any JMH option (a benchmark regex, -p, -f,
                                               -prof ...): latest.* is left alone
 
-            --record   (plain quick or full run only) also write docs/results/bench-<mode>.md and .json,
+            --record   (plain quick or full run only) also write docs/results/bench-<mode>.md and .json (-jdk<N> added off JDK 17),
                        the committed figures README quotes
             --jdk PATH (launcher) run under the JDK at PATH (else $JAVA_HOME, else java on the PATH);
                        the forks' JDK is recorded in the results
@@ -514,17 +514,21 @@ public final class BenchRunner {
      */
     static void record(Path dir, RunMode mode, String command, String report, Path runJson) throws IOException {
         Files.createDirectories(dir);
+        // The baseline JDK's run is bench-<mode>; a run on another JDK (the forks run on the
+        // runner's) is bench-<mode>-jdk<N>, so that recording it keeps the JDK 17 figures.
+        int feature = Runtime.version().feature();
+        String stem = "bench-" + mode.label() + (feature == 17 ? "" : "-jdk" + feature);
         String header = "# pfncache benchmarks: " + mode.label() + " run, recorded\n\n"
                 + "- command: `" + command + "`\n"
                 + "- commit: " + Machine.commit() + "\n"
                 + "- recorded: " + java.time.OffsetDateTime.now(java.time.ZoneOffset.UTC).withNano(0) + "\n\n"
-                + "Written by `--record`; `bench-" + mode.label() + ".json` beside it holds the same run's JSON"
+                + "Written by `--record`; `" + stem + ".json` beside it holds the same run's JSON"
                 + " (machine, passes, verdict policy, and JMH's JSON under `\"jmh\"`).\n\n";
         // The report's own title gives way to the header above.
         String body = report.startsWith("# ") ? report.substring(report.indexOf('\n') + 1).stripLeading() : report;
-        Path md = dir.resolve("bench-" + mode.label() + ".md");
+        Path md = dir.resolve(stem + ".md");
         Files.writeString(md, header + body, StandardCharsets.UTF_8);
-        Path js = dir.resolve("bench-" + mode.label() + ".json");
+        Path js = dir.resolve(stem + ".json");
         Files.copy(runJson, js, StandardCopyOption.REPLACE_EXISTING);
         System.out.println("recorded: " + md + " and " + js + " (commit them; README quotes the .md)");
     }
