@@ -110,6 +110,17 @@ final class Targets {
         ratio("SEQCOUNT section <= 1.3x fenced per-thread epoch reader, 1 thread",
                 results.interval("HotPathT1.enterCheckRead", "strategy=seqcount"),
                 results.interval(fenced, "detector=true"), 1.3, "HotPathT1.enterCheckRead seqcount", fenced);
+        for (String strategy : List.of("rwlock", "seqcount")) {
+            String target = strategy.toUpperCase(Locale.ROOT) + " section <= 3x plain read (JDK 22+ target)";
+            if (jdk >= 0 && jdk < 22) {
+                lines.add(new Line(target, "-", "-", "N/A",
+                        "not run on JDK " + jdk + ": a 22+ target (./pfncache bench --jdk PATH)"));
+            } else {
+                ratio(target, results.interval("HotPathT1.enterCheckRead", "strategy=" + strategy),
+                        results.interval("BaselinesT1.plain", "detector=true"), 3.0,
+                        "HotPathT1.enterCheckRead " + strategy, "BaselinesT1.plain");
+            }
+        }
     }
 
     private void contendedTarget() {

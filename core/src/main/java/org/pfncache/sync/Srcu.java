@@ -202,6 +202,13 @@ public final class Srcu implements AutoCloseable {
     private int stallsThisGp;      // guarded by stallLock
     private volatile long stallWarnings; // written under stallLock
 
+    /**
+     * call_srcu's queue: many producers, the reclaimer alone consumes. Measured against JCTools'
+     * MpscUnboundedArrayQueue (bench {@code JctoolsVsJdk}, JDK 17, 2 CPUs;
+     * docs/results/jctools-vs-jdk.md): 14.9 against 5.7 ns and 24 against 0 bytes per callback.
+     * Kept: a callback is a deferred unmap that waits a whole grace period (microseconds to
+     * milliseconds), so the difference is below 1% of it, and core takes no runtime dependency.
+     */
     private final ConcurrentLinkedQueue<Callback> callbacks = new ConcurrentLinkedQueue<>();
     private final AtomicReference<Thread> reclaimer = new AtomicReference<>();
     /** call()s between their closed check and their enqueue; close() waits for zero (Dekker with closed). */
