@@ -146,7 +146,7 @@ public final class HostMm {
         long end = hva + len;
         mmapLock.lock("mmap");
         try {
-            SpinThenPark.lock(ptLock.readLock());
+            ptLock.readLock().lock();
             try {
                 Map.Entry<Long, Long> below = vmas.lowerEntry(end);
                 if (below != null && below.getValue() > hva) {
@@ -162,7 +162,7 @@ public final class HostMm {
                         + ", memory has " + memory.totalPages());
             }
             long[] pfns = memory.allocate((int) n); // all or nothing: OOM leaves no trace
-            SpinThenPark.lock(ptLock.writeLock());
+            ptLock.writeLock().lock();
             try {
                 vmas.put(hva, end);
                 for (int i = 0; i < pfns.length; i++) {
@@ -376,7 +376,7 @@ public final class HostMm {
 
     /** The pfn mapped at the page of {@code hva}, -1 if none. */
     public long pfn(long hva) {
-        SpinThenPark.lock(ptLock.readLock());
+        ptLock.readLock().lock();
         try {
             Long pfn = pageTable.get(hva & ~PAGE_MASK);
             return pfn == null ? -1 : pfn;
@@ -392,7 +392,7 @@ public final class HostMm {
      */
     public long getUserPage(long hva) {
         ContextGuard.mightSleep("hva_to_pfn");
-        SpinThenPark.lock(ptLock.readLock());
+        ptLock.readLock().lock();
         try {
             Long pfn = pageTable.get(hva & ~PAGE_MASK);
             if (pfn == null) {
@@ -409,7 +409,7 @@ public final class HostMm {
     /** Userspace read through the page table. */
     public long readLong(long hva) {
         int offset = userOffset(hva);
-        SpinThenPark.lock(ptLock.readLock());
+        ptLock.readLock().lock();
         try {
             return memory.readLong(userPfn(hva), offset);
         } finally {
@@ -420,7 +420,7 @@ public final class HostMm {
     /** Userspace write through the page table. */
     public void writeLong(long hva, long value) {
         int offset = userOffset(hva);
-        SpinThenPark.lock(ptLock.readLock());
+        ptLock.readLock().lock();
         try {
             memory.writeLong(userPfn(hva), offset, value);
         } finally {
@@ -435,7 +435,7 @@ public final class HostMm {
     public MemoryAudit audit() {
         memory.scanFreedPages();
         long leaked;
-        SpinThenPark.lock(ptLock.readLock());
+        ptLock.readLock().lock();
         try {
             BitSet referenced = new BitSet(memory.totalPages());
             for (long pfn : pageTable.values()) {
@@ -450,7 +450,7 @@ public final class HostMm {
 
     /** A snapshot of the VMAs, start → end. */
     public SortedMap<Long, Long> vmas() {
-        SpinThenPark.lock(ptLock.readLock());
+        ptLock.readLock().lock();
         try {
             return Collections.unmodifiableSortedMap(new TreeMap<>(vmas));
         } finally {
@@ -460,7 +460,7 @@ public final class HostMm {
 
     /** Number of present ptes. */
     public int mappedPages() {
-        SpinThenPark.lock(ptLock.readLock());
+        ptLock.readLock().lock();
         try {
             return pageTable.size();
         } finally {
@@ -538,7 +538,7 @@ public final class HostMm {
     private void changeAndEnd(MmuNotifierRange range, String caller, Runnable change) {
         Throwable failure = null;
         try {
-            SpinThenPark.lock(ptLock.writeLock());
+            ptLock.writeLock().lock();
             try {
                 change.run();
             } finally {
@@ -657,7 +657,7 @@ public final class HostMm {
 
     /** The mapped parts of [start, end), one per VMA, in address order. */
     private List<long[]> vmaParts(long start, long end) {
-        SpinThenPark.lock(ptLock.readLock());
+        ptLock.readLock().lock();
         try {
             List<long[]> parts = new ArrayList<>();
             Long from = vmas.floorKey(start);
@@ -676,7 +676,7 @@ public final class HostMm {
     }
 
     private List<long[]> vmaSnapshot() {
-        SpinThenPark.lock(ptLock.readLock());
+        ptLock.readLock().lock();
         try {
             List<long[]> out = new ArrayList<>(vmas.size());
             for (Map.Entry<Long, Long> vma : vmas.entrySet()) {

@@ -93,7 +93,7 @@ public final class PhysicalMemory {
     }
 
     public int freePages() {
-        SpinThenPark.lock(lock);
+        lock.lock();
         try {
             return freeTop;
         } finally {
@@ -108,7 +108,7 @@ public final class PhysicalMemory {
 
     /** One zero-filled page with refcount 1. */
     public long allocate() {
-        SpinThenPark.lock(lock);
+        lock.lock();
         try {
             if (freeTop == 0) {
                 throw new HostOutOfMemoryException("out of memory: 1 page wanted, 0 of " + pages + " free");
@@ -124,7 +124,7 @@ public final class PhysicalMemory {
         if (n < 0) {
             throw new IllegalArgumentException("page count must be >= 0, got " + n);
         }
-        SpinThenPark.lock(lock);
+        lock.lock();
         try {
             if (freeTop < n) {
                 throw new HostOutOfMemoryException("out of memory: " + n + " pages wanted, "
@@ -161,7 +161,7 @@ public final class PhysicalMemory {
 
     /** {@code get_page}: refcount++. */
     public void get(long pfn) {
-        SpinThenPark.lock(lock);
+        lock.lock();
         try {
             int i = allocatedIndex(pfn, "get");
             refCounts[i]++;
@@ -172,7 +172,7 @@ public final class PhysicalMemory {
 
     /** {@code put_page}: refcount--; at zero the page is poisoned and pushed on the free list. */
     public void put(long pfn) {
-        SpinThenPark.lock(lock);
+        lock.lock();
         try {
             int i = allocatedIndex(pfn, "put");
             if (--refCounts[i] == 0) {
@@ -190,7 +190,7 @@ public final class PhysicalMemory {
     /** {@code kmap}/{@code memremap}: may sleep; takes no reference (the caller's protocol keeps the page). */
     public KernelMapping kmap(long pfn) {
         ContextGuard.mightSleep("memremap");
-        SpinThenPark.lock(lock);
+        lock.lock();
         try {
             int i = allocatedIndex(pfn, "kmap");
             liveMappings.incrementAndGet();
@@ -239,7 +239,7 @@ public final class PhysicalMemory {
 
     /** Copies a whole page; both must be allocated. */
     public void copyPage(long fromPfn, long toPfn) {
-        SpinThenPark.lock(lock);
+        lock.lock();
         try {
             int from = allocatedIndex(fromPfn, "copyPage");
             int to = allocatedIndex(toPfn, "copyPage");
@@ -250,7 +250,7 @@ public final class PhysicalMemory {
     }
 
     public int refCount(long pfn) {
-        SpinThenPark.lock(lock);
+        lock.lock();
         try {
             return refCounts[checkPfn(pfn)];
         } finally {
@@ -259,7 +259,7 @@ public final class PhysicalMemory {
     }
 
     public boolean isAllocated(long pfn) {
-        SpinThenPark.lock(lock);
+        lock.lock();
         try {
             return refCounts[checkPfn(pfn)] > 0;
         } finally {
@@ -289,7 +289,7 @@ public final class PhysicalMemory {
      * @return the number of corrupted free pages found by this scan
      */
     public long scanFreedPages() {
-        SpinThenPark.lock(lock);
+        lock.lock();
         try {
             long found = 0;
             for (int k = 0; k < freeTop; k++) {
@@ -308,7 +308,7 @@ public final class PhysicalMemory {
 
     /** Allocated pages whose pfn is not set in {@code referenced}. */
     long countAllocatedExcept(BitSet referenced) {
-        SpinThenPark.lock(lock);
+        lock.lock();
         try {
             long n = 0;
             for (int i = 0; i < pages; i++) {
