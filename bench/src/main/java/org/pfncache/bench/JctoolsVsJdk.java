@@ -84,32 +84,31 @@ public class JctoolsVsJdk {
         }
     }
 
-    /** Counters, one thread. */
+    /** The run settings every benchmark here shares (JMH reads them from the superclass). */
     @BenchmarkMode(Mode.AverageTime)
     @OutputTimeUnit(TimeUnit.NANOSECONDS)
     @Warmup(iterations = 3, time = 1)
     @Measurement(iterations = 5, time = 1)
     @Fork(value = 3, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
-    @Threads(1)
-    public static class T1 {
+    public abstract static class Settings {
+    }
+
+    /** A counter increment; {@link T1} and {@link T2} run it on one and on two threads. */
+    public abstract static class Increment extends Settings {
         @Benchmark
         public long increment(Counter c) {
             return c.increment();
         }
     }
 
+    /** Counters, one thread. */
+    @Threads(1)
+    public static class T1 extends Increment {
+    }
+
     /** Counters, two threads on one counter. */
-    @BenchmarkMode(Mode.AverageTime)
-    @OutputTimeUnit(TimeUnit.NANOSECONDS)
-    @Warmup(iterations = 3, time = 1)
-    @Measurement(iterations = 5, time = 1)
-    @Fork(value = 3, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
     @Threads(2)
-    public static class T2 {
-        @Benchmark
-        public long increment(Counter c) {
-            return c.increment();
-        }
+    public static class T2 extends Increment {
     }
 
     @State(Scope.Thread)
@@ -129,13 +128,8 @@ public class JctoolsVsJdk {
     }
 
     /** The callback queue, single-threaded. */
-    @BenchmarkMode(Mode.AverageTime)
-    @OutputTimeUnit(TimeUnit.NANOSECONDS)
-    @Warmup(iterations = 3, time = 1)
-    @Measurement(iterations = 5, time = 1)
-    @Fork(value = 3, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
     @Threads(1)
-    public static class Callbacks {
+    public static class Callbacks extends Settings {
         @Benchmark
         public Runnable offerPoll(Queues q) {
             q.queue.offer(q.callback);

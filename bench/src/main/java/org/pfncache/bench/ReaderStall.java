@@ -248,12 +248,15 @@ public class ReaderStall {
 
         /** Asks for one more invalidation; returns its number. One requester only (the benchmark thread). */
         long request() {
+            // Opaque: only this thread writes it. Release: pairs with the invalidator's getAcquire
+            // in run() (a handshake of the benchmark, no R/I rule: it only starts the invalidation).
             long n = (long) REQUESTED.getOpaque(this) + 1;
             REQUESTED.setRelease(this, n);
             return n;
         }
 
         long done() {
+            // Acquire: pairs with the setRelease in run(), so the caller sees the finished invalidation.
             return (long) DONE.getAcquire(this);
         }
 
@@ -270,7 +273,7 @@ public class ReaderStall {
             try {
                 long served = 0;
                 while (running) {
-                    long want = (long) REQUESTED.getAcquire(this);
+                    long want = (long) REQUESTED.getAcquire(this); // pairs with request()'s setRelease
                     if (want == served) {
                         Thread.onSpinWait();
                         continue;
@@ -290,7 +293,7 @@ public class ReaderStall {
                         }
                     }
                     served = want;
-                    DONE.setRelease(this, served);
+                    DONE.setRelease(this, served); // pairs with done()'s getAcquire
                 }
             } catch (Throwable t) {
                 failure = t;

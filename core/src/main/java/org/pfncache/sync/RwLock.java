@@ -119,6 +119,7 @@ public final class RwLock {
      * The writer waiting for a table slot while revoking the bias (class comment). Written by
      * that writer before its marker CAS and read by the reader whose unlock CAS fails on the
      * marker, so the volatile CASes order it; only one writer revokes at a time (it holds the word).
+     * Serves I3 under RWLOCK: the invalidation's write side may proceed only once the reader left.
      */
     private Thread revoker;
     /** Where waiters of the lock word sleep (class comment). */
@@ -318,8 +319,8 @@ public final class RwLock {
             return true;
         }
         if (w == ~id) {
-            // The marker CAS happened-before our failed CAS read it, so revoker is the waiting
-            // writer. Only that writer reads the slot now; release as above.
+            // The marker CAS (awaitSlot) happened-before our failed CAS read it, so revoker is the
+            // waiting writer. Only that writer reads the slot now; release as above (I3).
             Thread waiting = revoker;
             SLOT.setRelease(VISIBLE_READERS, slot, 0L);
             LockSupport.unpark(waiting); // pairs with the park in awaitSlot()
@@ -417,7 +418,8 @@ public final class RwLock {
                 }
                 if (!marked) {
                     marked = true;
-                    // Plain: published to the reader by the volatile marker CAS below (leaveSlot).
+                    // Plain: published by the volatile marker CAS below, which the reader's failing
+                    // CAS in leaveSlot() reads (I3: the reader's wake-up reaches this writer).
                     revoker = Thread.currentThread();
                     clock = new StallClock(stallNanos);
                 }

@@ -315,7 +315,8 @@ public final class Srcu implements AutoCloseable {
         int slot = (int) tid & slotMask;
         int owned = (slot + 1) * STRIDE;
         long[] c = ctrs; // one load of the array for the test and the increment
-        // Opaque: an untorn read of a cell claimers write; our own id is there only if we wrote it.
+        // Opaque: an untorn read of a cell claimers write; our own id is there only if we wrote it
+        // (pairs with the setOpaque in claim(); I3, see OWNER_TID).
         if ((long) CTRS.getOpaque(c, owned + OWNER_TID) == tid || claim(slot, me)) {
             int at = owned + LOCKS + idx;
             // Owned: no other thread writes this counter, so a plain read and an opaque store
@@ -336,23 +337,24 @@ public final class Srcu implements AutoCloseable {
      * then records {@code me}'s id in the slot's {@link #OWNER_TID} cell.
      */
     private boolean claim(int slot, Thread me) {
+        Thread owner = (Thread) OWNERS.getVolatile(owners, slot);
+        // A live owner: the common case of a thread on a shared twin, decided in one load. A dead
+        // owner writes nothing any more; whatever it left in the counters stays counted.
+        if (owner != null && owner.isAlive()) {
+            return false;
+        }
         if (!TRUE_IDS.get(me.getClass())) {
             return false; // its getId() is its own: two such threads could show the same id
         }
-        Thread owner = (Thread) OWNERS.getVolatile(owners, slot);
-        boolean won;
-        if (owner == null) {
-            won = OWNERS.compareAndSet(owners, slot, null, me);
-        } else {
-            // A dead owner writes nothing any more; whatever it left in the counters stays counted.
-            won = !owner.isAlive() && OWNERS.compareAndSet(owners, slot, owner, me);
+        if (!OWNERS.compareAndSet(owners, slot, owner, me)) {
+            return false;
         }
-        if (won) {
-            // Opaque: only this thread tests for its own id (program order); other readers of the
-            // cell need an untorn value that is not theirs, which any value but their id is.
-            CTRS.setOpaque(ctrs, (slot + 1) * STRIDE + OWNER_TID, me.getId());
-        }
-        return won;
+        // Opaque: only this thread tests for its own id (program order); other readers of the
+        // cell need an untorn value that is not theirs, which any value but their id is. Serves
+        // I3: a slot written by two threads would lose counts, and a grace period could then end
+        // with a reader still inside.
+        CTRS.setOpaque(ctrs, (slot + 1) * STRIDE + OWNER_TID, me.getId());
+        return true;
     }
 
     /** {@code srcu_read_unlock()}: leaves the read section that {@code token} came from. */
