@@ -3,8 +3,8 @@ package org.pfncache.sync;
 import java.lang.invoke.VarHandle;
 
 /**
- * The process's choice of reader barrier for {@link Srcu}'s readers (RwLock's reader bias still
- * publishes with a CAS: its asymmetric flavour waits on a rework of its revocation's wake-ups):
+ * The process's choice of reader barrier for {@link Srcu}'s readers and {@link RwLock}'s reader
+ * bias (its reader records; the class comment of RwLock says how their wake-ups work):
  * <em>fenced</em> readers pay a full fence (a {@code lock}-prefixed instruction on x86) on every
  * read-side entry, as srcu_read_lock's {@code smp_mb()} does; <em>asymmetric</em> readers pay only
  * a compiler barrier, and the rare writer pays {@link #heavy()}, a {@code membarrier(2)} system
@@ -27,7 +27,7 @@ import java.lang.invoke.VarHandle;
  * {@link #describe()} says which one runs and why.
  *
  * <h2>The ordering argument (asymmetric readers)</h2>
- * A reader publishes itself (Srcu: its slot's lock count; RwLock: its visible-readers slot) with
+ * A reader publishes itself (Srcu: its slot's lock count; RwLock: its reader record) with
  * an opaque store, then {@link #readerBarrier()}, then loads what it protects (RwLock: the bias
  * flag; Srcu: the read section). A writer stores (RwLock: clears the bias; Srcu: whatever it
  * unpublished before the grace period), calls {@link #heavy()}, then loads the readers' slots.

@@ -60,6 +60,28 @@ import org.pfncache.guard.ReaderStallReport;
  * scan, so the bias stays off for nine times as long as the last revocation took; a reader on the
  * slow path turns it back on once that time has passed.
  *
+ * <p>Asymmetric reader records (Java 22+ on Linux, when {@link AsymmetricFence} runs asymmetric
+ * readers; issue 10). The table's CAS is a full fence on every read_lock. With asymmetric readers
+ * a reader first tries its own <em>reader record</em>: its home record is {@code tid & 255}, or
+ * one of the three after it when another live thread owns that one; a record is
+ * owned by the first thread that claims it (as {@link Srcu} owns its reader slots: a CAS on the
+ * owner once, the owner's id mirrored in the record, {@link ThreadIds}), so only its owner ever
+ * sets it and the publish is an opaque store of the lock's id, a compiler barrier
+ * ({@link AsymmetricFence#readerBarrier()}) and an acquire load of {@link #rbias}. The revoking
+ * writer clears rbias, calls {@link AsymmetricFence#heavy()} (membarrier(2)) and scans the
+ * records: store buffering, with the hardware half supplied by membarrier's IPIs (the argument is
+ * in AsymmetricFence's notes): the writer sees the record or the reader sees the bias off and
+ * backs out. A record holds one lock at a time: a thread already reading through its record (a
+ * nested read), a thread whose record slot another live thread owns, and every reader when the
+ * fence is fenced take the table's CAS path as before. The record's unlock is a release store of
+ * 0, a compiler barrier and a load of {@link #recordWaiter}; a writer that has spun on a record
+ * and must sleep stores itself in recordWaiter, calls heavy() and re-reads the record before it
+ * parks: the same store buffering again, so either it sees the record empty or the reader sees it
+ * and unparks it. A lock whose readers never used a record skips the membarrier: a reader's first
+ * record use sets {@link #recordsUsed} with a volatile store (a full fence) before its record
+ * store, and the writer reads it after its own full fence, so a writer that reads it false is
+ * seen by the reader's bias load (both sides fenced: the plain store-buffering argument).
+ *
  * <p>Ordering: every acquisition is an acquire CAS and every release a release operation (a
  * release CAS for readers, a volatile getAndSet for the writer); each acquire pairs
  * with the releases of the previous holders, so a reader sees everything the last writer wrote
@@ -80,12 +102,33 @@ public final class RwLock {
     private static final long[] VISIBLE_READERS = new long[TABLE_SLOTS * STRIDE];
     private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
     private static final int INHIBIT_FACTOR = 9;
+    /** B and the writer's barrier before its scan (class comment; AsymmetricFence's notes). */
+    private static final AsymmetricFence FENCE = AsymmetricFence.get();
+    /** Constant-folded: reader records exist only when readers are asymmetric. */
+    private static final boolean RECORDS_ON = FENCE.asymmetric();
+    /** Reader records, one per thread-id slot (a power of two). */
+    private static final int RECORDS = 256;
+    /** Records a thread may use: its home record ({@code tid & (RECORDS - 1)}) and the ones after it. */
+    private static final int PROBES = 4;
+    /** In a record's stride: the lock id held through it (0: none). */
+    private static final int HELD = 0;
+    /** In a record's stride: the owner's thread id (0 while unowned), as Srcu's OWNER_TID. */
+    private static final int OWNER_TID = 1;
+    /** The records; a leading stride keeps record 0 off the array header. Empty unless RECORDS_ON. */
+    private static final long[] READER_RECORDS = new long[RECORDS_ON ? (RECORDS + 1) * STRIDE : 0];
+    /** Record owners (the owner cell is the id mirror the read side tests). */
+    private static final Thread[] RECORD_OWNERS = new Thread[RECORDS_ON ? RECORDS : 0];
+    private static final VarHandle OWNERS = MethodHandles.arrayElementVarHandle(Thread[].class);
+    private static final VarHandle RECORD_WAITER;
+    private static final VarHandle RECORDS_USED;
     private static final java.util.concurrent.atomic.AtomicInteger HASHES = new java.util.concurrent.atomic.AtomicInteger();
 
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(RwLock.class, "state", int.class);
             RBIAS = MethodHandles.lookup().findVarHandle(RwLock.class, "rbias", boolean.class);
+            RECORD_WAITER = MethodHandles.lookup().findVarHandle(RwLock.class, "recordWaiter", Thread.class);
+            RECORDS_USED = MethodHandles.lookup().findVarHandle(RwLock.class, "recordsUsed", boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -122,17 +165,26 @@ public final class RwLock {
      * Serves I3 under RWLOCK: the invalidation's write side may proceed only once the reader left.
      */
     private Thread revoker;
+    /**
+     * The writer about to park on a reader record (class comment), or null. Set by that writer
+     * before its heavy() and re-read; read by every record unlock after its compiler barrier.
+     */
+    @SuppressWarnings("unused") // accessed through RECORD_WAITER
+    private Thread recordWaiter;
+    /** Some reader has used a record for this lock (class comment); never cleared. */
+    @SuppressWarnings("unused") // accessed through RECORDS_USED
+    private volatile boolean recordsUsed;
     /** Where waiters of the lock word sleep (class comment). */
     private final WaitQueue waiters = new WaitQueue();
 
     /**
-     * How readers publish their reader bias: always {@link AsymmetricFence.ReaderFlavour#FENCED}
-     * (a CAS on the visible-readers slot, whose full fence pairs with the revoking writer's fence
-     * before its scan, class comment). Srcu's readers may run asymmetric
-     * ({@link AsymmetricFence}); this lock's asymmetric flavour is not in this version.
+     * How readers publish their reader bias, process-wide: {@link AsymmetricFence.ReaderFlavour#ASYMMETRIC}
+     * when reader records run (an opaque store and a compiler barrier; the revoking writer pays
+     * membarrier(2)), else {@link AsymmetricFence.ReaderFlavour#FENCED} (a CAS on a visible-readers
+     * slot, whose full fence pairs with the revoking writer's fence before its scan). Class comment.
      */
     public AsymmetricFence.ReaderFlavour readerFlavour() {
-        return AsymmetricFence.ReaderFlavour.FENCED;
+        return FENCE.readerFlavour();
     }
 
     public RwLock(String name) {
@@ -250,15 +302,25 @@ public final class RwLock {
     }
 
     /**
-     * Takes the read side and returns a token for {@link #readUnlockToken}: the fast path (a
-     * visible-readers slot, token > 0) while the bias is on, else the lock word (token 0).
+     * Takes the read side and returns a token for {@link #readUnlockToken}: while the bias is on,
+     * the fast path (a reader record, token < 0, when readers are asymmetric; else a
+     * visible-readers slot, token > 0), otherwise the lock word (token 0).
      */
     public int readLockToken() {
         if (tracking && sleeping) {
             guard.rtLockMightResched(readSite, KernelSites.RT_READ_LOCK, "rt_read_lock");
         }
-        // Opaque: a stale true is caught by the volatile re-check after the slot CAS.
+        // Opaque: a stale true is caught by the re-check after the record store or the slot CAS.
         if ((boolean) RBIAS.getOpaque(this)) {
+            if (RECORDS_ON) {
+                int token = enterRecord();
+                if (token != 0) {
+                    if (tracking) {
+                        recordAcquired(" (read)", null, "rt_read_lock");
+                    }
+                    return token;
+                }
+            }
             int slot = slotIndex();
             // Volatile CAS, a full fence: pairs with the fence in revokeBias() between clearing
             // rbias and scanning the table (store-buffering: the writer sees our slot or we see
@@ -292,10 +354,115 @@ public final class RwLock {
         return 0;
     }
 
+    /**
+     * The asymmetric fast path (class comment): publishes this lock in the current thread's own
+     * reader record and re-checks the bias; returns the token ({@code -r}, r the record's offset),
+     * or 0 when the record is not this thread's, is in use, or the bias went off meanwhile.
+     */
+    private int enterRecord() {
+        Thread me = Thread.currentThread();
+        long tid = me.getId();
+        int r = (((int) tid & (RECORDS - 1)) + 1) * STRIDE;
+        long[] recs = READER_RECORDS;
+        // Opaque: untorn reads; our own id is in the owner cell only if we wrote it (claimRecord,
+        // I3 as Srcu's OWNER_TID); HELD is written by its owner only, 0 by whoever unlocks.
+        if ((long) SLOT.getOpaque(recs, r + OWNER_TID) != tid && (r = findRecord(me, tid, r)) == 0
+                || (long) SLOT.getOpaque(recs, r + HELD) != 0L) {
+            return 0;
+        }
+        if (!(boolean) RECORDS_USED.getOpaque(this)) {
+            // Volatile store, a full fence, once per lock: pairs with the writer's fullFence and
+            // its load of recordsUsed in revokeBias() (class comment).
+            RECORDS_USED.setVolatile(this, true);
+        }
+        // Opaque store, compiler barrier, then the bias load: pairs with heavy() between the
+        // writer's rbias clear and its record scan in revokeBias() (store buffering, I3).
+        SLOT.setOpaque(recs, r + HELD, id);
+        AsymmetricFence.readerBarrier();
+        // Acquire: the section's loads stay below this one, so a true read here came before the
+        // writer's membarrier and its scan sees our record.
+        if ((boolean) RBIAS.getAcquire(this)) {
+            return -r;
+        }
+        leaveRecord(r); // as an unlock does: a revoking writer may sleep on this record
+        return 0;
+    }
+
+    /**
+     * The current thread's record when its home record {@code home} belongs to another thread:
+     * the next {@link #PROBES} - 1 records are looked at for one it owns, then for one it can
+     * claim (claimed only when none is owned, so a thread owns at most one at a time). 0: none.
+     */
+    private static int findRecord(Thread me, long tid, int home) {
+        for (int k = 0; k < PROBES; k++) {
+            int r = probe(home, k);
+            if ((long) SLOT.getOpaque(READER_RECORDS, r + OWNER_TID) == tid) {
+                return r;
+            }
+        }
+        for (int k = 0; k < PROBES; k++) {
+            int r = probe(home, k);
+            if (claimRecord(r, me)) {
+                return r;
+            }
+        }
+        return 0;
+    }
+
+    /** The {@code k}-th record after {@code home}, wrapping (offsets run STRIDE .. RECORDS * STRIDE). */
+    private static int probe(int home, int k) {
+        return ((home / STRIDE - 1 + k) & (RECORDS - 1)) * STRIDE + STRIDE;
+    }
+
+    /** Claims the reader record at {@code r} for {@code me} if it is free or its owner has died. */
+    private static boolean claimRecord(int r, Thread me) {
+        int i = r / STRIDE - 1;
+        Thread owner = (Thread) OWNERS.getVolatile(RECORD_OWNERS, i);
+        // A live owner: decided in one load. A dead owner writes nothing any more (isAlive()
+        // false orders its last writes before ours); a HELD it left stays, and blocks writers.
+        if (owner != null && owner.isAlive()) {
+            return false;
+        }
+        if (!ThreadIds.mayOwnSlots(me) || !OWNERS.compareAndSet(RECORD_OWNERS, i, owner, me)) {
+            return false;
+        }
+        // Opaque: only this thread tests for its own id (program order), as Srcu.claim (I3).
+        SLOT.setOpaque(READER_RECORDS, r + OWNER_TID, me.getId());
+        return true;
+    }
+
+    /**
+     * Empties a reader record (unlock, or backing out) and wakes a writer that sleeps on it.
+     */
+    private void leaveRecord(int r) {
+        // Release: the section's accesses happen-before a scan that reads the record empty
+        // (pairs with the getAcquire in revokeBias()/awaitRecord()).
+        SLOT.setRelease(READER_RECORDS, r + HELD, 0L);
+        // Compiler barrier, then the waiter load: pairs with awaitRecord()'s waiter store and
+        // heavy() (store buffering, I3): it sees the record empty, or we see it and wake it.
+        AsymmetricFence.readerBarrier();
+        Thread waiting = (Thread) RECORD_WAITER.getOpaque(this);
+        if (waiting != null) {
+            LockSupport.unpark(waiting); // pairs with the park in awaitRecord()
+        }
+    }
+
     /** Releases a read side taken with {@link #readLockToken}. */
     public void readUnlockToken(int token) {
         if (token == 0) {
             readUnlock();
+            return;
+        }
+        if (token < 0) {
+            int r = -token;
+            if (!RECORDS_ON || r < STRIDE || r > RECORDS * STRIDE || (r & (STRIDE - 1)) != 0
+                    || (long) SLOT.getOpaque(READER_RECORDS, r + HELD) != id) {
+                throw new IllegalMonitorStateException("rwlock_t '" + name + "': read_unlock with a bad token " + token);
+            }
+            leaveRecord(r);
+            if (tracking) {
+                recordReleased();
+            }
             return;
         }
         int slot = token - 1;
@@ -362,8 +529,23 @@ public final class RwLock {
         }
         long start = System.nanoTime();
         RBIAS.setVolatile(this, false);
-        // Full fence: pairs with the readers' slot CAS (see readLockToken).
+        // Full fence: pairs with the readers' slot CAS (see readLockToken), and with the volatile
+        // recordsUsed store of a reader's first record use (class comment).
         VarHandle.fullFence();
+        // Volatile: read after the fence above (store buffering with enterRecord's first use).
+        if (RECORDS_ON && (boolean) RECORDS_USED.getVolatile(this)) {
+            // heavy() = membarrier(2): pairs with the compiler barrier between a reader's record
+            // store and its bias load (enterRecord; AsymmetricFence's notes).
+            FENCE.heavy();
+            for (int r = STRIDE; r <= RECORDS * STRIDE; r += STRIDE) {
+                // Acquire: pairs with the release store in leaveRecord().
+                if ((long) SLOT.getAcquire(READER_RECORDS, r + HELD) == id && (!wait || !awaitRecord(r, deadline))) {
+                    // As for the table below: "bias off" must mean "no reader of this lock inside".
+                    RBIAS.setVolatile(this, true);
+                    return false;
+                }
+            }
+        }
         for (int i = 0; i < VISIBLE_READERS.length; i += STRIDE) {
             // Acquire: pairs with the setRelease in readUnlockToken.
             if ((long) SLOT.getAcquire(VISIBLE_READERS, i) == id) {
@@ -382,6 +564,62 @@ public final class RwLock {
         long now = System.nanoTime();
         inhibitUntil = now + INHIBIT_FACTOR * Math.max(now - start, 1_000);
         return true;
+    }
+
+    /**
+     * With the write side claimed and the bias off: waits until the reader in record {@code r}
+     * has left. Spins, then announces itself in {@link #recordWaiter}, calls heavy() and parks
+     * until the reader's unlock unparks it (class comment); uninterruptible, the interrupt
+     * restored. False if {@code deadline} (0: never) passed first.
+     */
+    private boolean awaitRecord(int r, long deadline) {
+        int step = 0;
+        boolean interrupted = false;
+        boolean gone = false;
+        StallClock clock = null;
+        for (;;) {
+            // Acquire: pairs with the release store in leaveRecord().
+            if ((long) SLOT.getAcquire(READER_RECORDS, r + HELD) != id) {
+                gone = true;
+                break;
+            }
+            if (StallClock.expired(deadline)) {
+                break;
+            }
+            if (Backoff.spinning(step)) {
+                step = Backoff.pause(step);
+                continue;
+            }
+            if (clock == null) {
+                clock = new StallClock(stallNanos);
+                // Opaque store, heavy(), then the re-read at the loop's top: pairs with
+                // leaveRecord()'s release store, compiler barrier and waiter load (I3).
+                RECORD_WAITER.setOpaque(this, Thread.currentThread());
+                FENCE.heavy();
+                continue;
+            }
+            // Woken by the reader's leaveRecord(), or at the next stall report / the deadline.
+            interrupted |= WaitQueue.parkUninterruptibly(this, clock.parkDeadline(deadline));
+            if (clock.due()) {
+                reportStall(clock, "revoking the reader bias", recordReaders(r), false, null);
+            }
+        }
+        if (clock != null) {
+            RECORD_WAITER.setOpaque(this, null); // a late unpark from a reader is harmless: every park here re-tests
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return gone;
+    }
+
+    /** Who is in reader record {@code r} (diagnostics only). */
+    private static List<String> recordReaders(int r) {
+        int i = r / STRIDE - 1;
+        Thread owner = (Thread) OWNERS.getOpaque(RECORD_OWNERS, i);
+        return List.of(owner != null && owner.isAlive()
+                ? "thread '" + owner.getName() + "' (alive; its reader record " + i + ")"
+                : "a reader in reader record " + i + " whose thread ended inside its read section");
     }
 
     /**
@@ -457,6 +695,11 @@ public final class RwLock {
     /** Who holds the read side: table readers (by slot) and lock-word readers (counted only). */
     private List<String> readerDiagnostics() {
         List<String> out = new ArrayList<>();
+        for (int r = STRIDE; r <= RECORDS * STRIDE && RECORDS_ON; r += STRIDE) {
+            if ((long) SLOT.getOpaque(READER_RECORDS, r + HELD) == id) {
+                out.addAll(recordReaders(r));
+            }
+        }
         for (int i = 0; i < VISIBLE_READERS.length; i += STRIDE) {
             long o = (long) SLOT.getAcquire(VISIBLE_READERS, i);
             if (o == id || o == ~id) {

@@ -116,21 +116,6 @@ public final class Srcu implements AutoCloseable {
      * the owner writes its id, and an owner loses the slot only once it has terminated.
      */
     private static final int OWNER_TID = 4;
-    /**
-     * Whether a thread class reports the JVM's own thread id: {@code Thread.getId()} is not final
-     * before Java 19, and a subclass that overrides it could give two threads one id. Threads of
-     * such a class never own a slot; they use the shared twins (correct, a little slower).
-     */
-    private static final ClassValue<Boolean> TRUE_IDS = new ClassValue<>() {
-        @Override
-        protected Boolean computeValue(Class<?> type) {
-            try {
-                return type.getMethod("getId").getDeclaringClass() == Thread.class;
-            } catch (NoSuchMethodException e) {
-                return false;
-            }
-        }
-    };
     private static final int MAX_SLOTS = 1 << 16;
 
     static final long SEQ_STATE_MASK = 3;
@@ -343,7 +328,7 @@ public final class Srcu implements AutoCloseable {
         if (owner != null && owner.isAlive()) {
             return false;
         }
-        if (!TRUE_IDS.get(me.getClass())) {
+        if (!ThreadIds.mayOwnSlots(me)) {
             return false; // its getId() is its own: two such threads could show the same id
         }
         if (!OWNERS.compareAndSet(owners, slot, owner, me)) {

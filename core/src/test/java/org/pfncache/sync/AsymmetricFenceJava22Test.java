@@ -82,4 +82,70 @@ class AsymmetricFenceJava22Test {
             gp.get(10, SECONDS);
         }
     }
+
+    @Test
+    void rwLockReaderTakesItsRecordAndAWriterWaitsForIt() throws Exception {
+        RwLock lock = new RwLock("records", off);
+        assertEquals(ReaderFlavour.ASYMMETRIC, lock.readerFlavour());
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch leave = new CountDownLatch(1);
+        int[] token = new int[1];
+        Future<?> reader = pool.submit(() -> {
+            token[0] = lock.readLockToken();
+            inside.countDown();
+            try {
+                assertTrue(leave.await(30, SECONDS));
+            } finally {
+                lock.readUnlockToken(token[0]);
+            }
+            return null;
+        });
+        assertTrue(inside.await(10, SECONDS));
+        assertTrue(token[0] < 0, "the read went through a reader record, token " + token[0]);
+        Future<?> writer = pool.submit(() -> {
+            lock.writeLock();
+            lock.writeUnlock();
+            return null;
+        });
+        assertThrows(TimeoutException.class, () -> writer.get(200, MILLISECONDS), "a writer got in beside a record reader");
+        leave.countDown();
+        reader.get(10, SECONDS);
+        writer.get(10, SECONDS); // the record unlock woke the parked writer
+    }
+
+    @Test
+    void rwLockTryWriteLockFailsOnARecordReaderAndLeavesTheBiasOn() throws Exception {
+        RwLock lock = new RwLock("records-try", off);
+        int t = lock.readLockToken();
+        assertTrue(t < 0, "token " + t);
+        assertFalse(pool.submit(() -> lock.tryWriteLock()).get(10, SECONDS), "tryWriteLock beside a record reader");
+        assertTrue(lock.readerBiased(), "a failed revocation restores the bias");
+        lock.readUnlockToken(t);
+        assertTrue(pool.submit(() -> {
+            boolean got = lock.tryWriteLock();
+            if (got) {
+                lock.writeUnlock();
+            }
+            return got;
+        }).get(10, SECONDS));
+    }
+
+    @Test
+    void rwLockNestedReadUsesTheTableAndBadRecordTokensAreRefused() {
+        RwLock a = new RwLock("nested-a", off);
+        RwLock b = new RwLock("nested-b", off);
+        int ta = a.readLockToken();
+        int tb = b.readLockToken();
+        assertTrue(ta < 0, "first read: the record, token " + ta);
+        assertTrue(tb > 0, "second read on the same thread: the record is busy, so the table; token " + tb);
+        IllegalMonitorStateException e = assertThrows(IllegalMonitorStateException.class, () -> b.readUnlockToken(ta));
+        assertTrue(e.getMessage().contains("bad token"), e.getMessage());
+        assertThrows(IllegalMonitorStateException.class, () -> a.readUnlockToken(-3));
+        assertThrows(IllegalMonitorStateException.class, () -> a.readUnlockToken(Integer.MIN_VALUE));
+        b.readUnlockToken(tb);
+        a.readUnlockToken(ta); // the refused unlocks left the record as it was
+        assertThrows(IllegalMonitorStateException.class, () -> a.readUnlockToken(ta), "a second unlock of one token");
+        assertTrue(a.tryWriteLock(), "no reader left inside");
+        a.writeUnlock();
+    }
 }

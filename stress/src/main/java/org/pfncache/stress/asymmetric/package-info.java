@@ -9,8 +9,9 @@
  * <li>{@code AsymmetricFence_NoMembarrier_Broken}: the control, the same with the membarrier
  *     taken out of the writer's side (its full fence stays); x86's store buffer shows the
  *     both-miss.</li>
- * <li>{@code Srcu_AsymmetricReader}: Srcu's own read fast path against a grace period (RwLock's
- *     reader bias stays fenced in this version).</li>
+ * <li>{@code Srcu_AsymmetricReader}: Srcu's own read fast path against a grace period.</li>
+ * <li>{@code RwLock_AsymmetricReader}: RwLock's reader record (its asymmetric reader bias)
+ *     against a writer revoking the bias with tryWriteLock.</li>
  * </ul>
  *
  * <p>Each correctness test reports the flavour that ran as its last result: 1 asymmetric, 0

@@ -17,8 +17,10 @@ import org.pfncache.sync.RwLock;
 /**
  * RwLock's reader-biased path (readLockToken / readUnlockToken, BRAVO's visible-readers table) and
  * the revocation of the bias by writers. A fresh lock starts biased, so a token reader that comes
- * first takes a table slot instead of the lock word; a writer must then revoke the bias and wait
- * for that slot to empty (writeLock), or give up and leave the bias on (tryWriteLock).
+ * first takes a table slot (or, with asymmetric readers on Java 22+, its reader record) instead of
+ * the lock word; a writer must then revoke the bias and wait for that slot to empty (writeLock), or
+ * give up and leave the bias on (tryWriteLock). The asymmetric record path's own test is
+ * {@code org.pfncache.stress.asymmetric.RwLock_AsymmetricReader}.
  */
 public class RwLock_ReaderBias {
     private RwLock_ReaderBias() {
@@ -77,7 +79,7 @@ public class RwLock_ReaderBias {
             try {
                 r.r1 = (int) Y.getOpaque(this);
                 r.r2 = (int) X.getOpaque(this);
-                r.r3 = token > 0 ? 1 : 0;
+                r.r3 = token != 0 ? 1 : 0; // biased: a table slot (> 0) or, asymmetric, a reader record (< 0)
             } finally {
                 lock.readUnlockToken(token);
             }
@@ -129,7 +131,7 @@ public class RwLock_ReaderBias {
                     Thread.onSpinWait();
                 }
                 r.r2 = (int) X.getOpaque(this);
-                r.r5 = token > 0 ? 1 : 0;
+                r.r5 = token != 0 ? 1 : 0; // biased: a table slot (> 0) or, asymmetric, a reader record (< 0)
             } finally {
                 lock.readUnlockToken(token);
             }
