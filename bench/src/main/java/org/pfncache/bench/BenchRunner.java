@@ -636,8 +636,8 @@ public final class BenchRunner {
             sb.append("runner JDK: ").append(jdk()).append(" at ").append(System.getProperty("java.home")).append('\n');
             sb.append("os: ").append(os()).append('\n');
             // The forks inherit this JVM's options (the launcher's --enable-native-access), so
-            // they choose their SRCU readers as this JVM did.
-            sb.append("SRCU readers (runner JVM; forks choose alike): ")
+            // they choose their readers as this JVM did.
+            sb.append("SRCU readers and the RWLOCK reader bias (runner JVM; forks choose alike): ")
                     .append(org.pfncache.sync.AsymmetricFence.get().describe()).append('\n');
             sb.append("load average (1, 5, 15 min) at start: ").append(start.text())
                     .append(String.format(Locale.ROOT, "; judging needs <= %.2f at start and end%n", loadLimit()));

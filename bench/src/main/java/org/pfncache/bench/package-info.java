@@ -6,8 +6,8 @@
  *     {@code HotPathSharedT2}, {@code HotPathGuardReport}): the section (enter/check/read/close),
  *     {@code readLong}, {@code write} and {@code read} per strategy, nothing invalidating.</li>
  * <li>{@link org.pfncache.bench.HotPathMegamorphic}: the same after the JIT has seen every strategy.</li>
- * <li>{@link org.pfncache.bench.HotPathMemoryChecks}: {@code Vm.Builder.memoryChecks(true)} vs
- *     {@code (false)}, when the core has it.</li>
+ * <li>{@link org.pfncache.bench.HotPathMemoryChecks}: the section per strategy with
+ *     {@code Vm.Builder.memoryChecks(false)} (what the section targets judge) and {@code (true)}.</li>
  * <li>{@link org.pfncache.bench.Baselines} ({@code BaselinesT1}, {@code BaselinesT2}): the
  *     section's work (R3 on a CacheState-shaped descriptor, an 8-byte read through a replica of
  *     the simulated memory's mapping, detector on or off) under plain, volatile, StampedLock,
