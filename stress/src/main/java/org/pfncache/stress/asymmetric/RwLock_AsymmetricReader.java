@@ -74,33 +74,13 @@ public class RwLock_AsymmetricReader {
             p.lock.readUnlockToken(p.token); // may be another thread's record: allowed, as any read_unlock
         }
         lock.readUnlockToken(lock.readLockToken());
-        fillStoreBuffer();
+        Asymmetric.fillStoreBuffer(); // widens the window a missing membarrier would leave
         int t = lock.readLockToken(); // left by the arbiter: the writer must not get in under it
         r.r1 = (boolean) PUBLISHED.getOpaque(this) ? 1 : 0;
         r.r3 = t < 0 ? 1 : 0;
         r.r4 = Asymmetric.FLAVOUR;
         token = t;
         previous = this;
-    }
-
-    /** Cold lines for {@link #fillStoreBuffer()}: 64 MiB, far more than this machine's caches. */
-    private static final long[] COLD = new long[8 << 20];
-    private static int cursor;
-
-    /**
-     * Stores to a few cache lines that are not in the cache, just before the record store. x86
-     * commits stores in program order, so the record store waits in the store buffer behind these
-     * misses while the reader's later loads go ahead: it widens the window a missing membarrier
-     * leaves open (with the membarrier removed from RwLock's revocation, this test caught the
-     * writer inside a record reader's section; without these stores, once in 1.2 million samples).
-     */
-    private static void fillStoreBuffer() {
-        int c = cursor;
-        for (int i = 0; i < 8; i++) {
-            c = (c + 0x9E3779B1) & (COLD.length - 1) & ~7; // a new line each time, scattered
-            COLD[c] = i;
-        }
-        cursor = c;
     }
 
     @Actor

@@ -46,6 +46,7 @@ public class Srcu_AsymmetricReader {
     @Actor
     public void reader(III_Result r) {
         srcu.readUnlock(srcu.readLock());
+        Asymmetric.fillStoreBuffer(); // widens the window a missing membarrier would leave
         srcu.readLock(); // never left: the grace period must wait for this section
         r.r1 = (boolean) PUBLISHED.getOpaque(this) ? 1 : 0;
         r.r3 = Asymmetric.FLAVOUR;
