@@ -303,8 +303,8 @@ public final class RwLock {
 
     /**
      * Takes the read side and returns a token for {@link #readUnlockToken}: while the bias is on,
-     * the fast path (a reader record, token < 0, when readers are asymmetric; else a
-     * visible-readers slot, token > 0), otherwise the lock word (token 0).
+     * the fast path (a reader record, {@code token < 0}, when readers are asymmetric; else a
+     * visible-readers slot, {@code token > 0}), otherwise the lock word (token 0).
      */
     public int readLockToken() {
         if (tracking && sleeping) {
