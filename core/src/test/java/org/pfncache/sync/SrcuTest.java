@@ -87,6 +87,41 @@ class SrcuTest {
         }
     }
 
+    /**
+     * call_srcu does not pay a thread wake-up while the reclaimer lingers after its last callback:
+     * a burst of calls wakes it at most a few times (before lingering, every call unparked it).
+     */
+    @Test
+    void callsWhileTheReclaimerLingersDoNotWakeIt() throws Exception {
+        Srcu srcu = domain("linger");
+        CountDownLatch ran = new CountDownLatch(100);
+        for (int i = 0; i < 100; i++) {
+            srcu.call(ran::countDown);
+        }
+        assertTrue(ran.await(10, SECONDS), "every callback ran");
+        assertTrue(srcu.reclaimerWakeups() < 50, srcu.reclaimerWakeups() + " wake-ups for 100 calls");
+    }
+
+    /** An idle reclaimer (parked without a timeout) is woken by the next call: no lost wake-up. */
+    @Test
+    void anIdleReclaimerIsWokenByACall() throws Exception {
+        Srcu srcu = domain("idle");
+        CountDownLatch first = new CountDownLatch(1);
+        srcu.call(first::countDown);
+        assertTrue(first.await(10, SECONDS));
+        Thread reclaimer = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("srcu-reclaim-idle")).findFirst().orElseThrow();
+        long deadline = System.nanoTime() + SECONDS.toNanos(10);
+        while (reclaimer.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+            Thread.onSpinWait(); // bounded: idle comes one linger (1 ms) after the queue emptied
+        }
+        assertEquals(Thread.State.WAITING, reclaimer.getState(), "the reclaimer went idle");
+        CountDownLatch second = new CountDownLatch(1);
+        srcu.call(second::countDown);
+        assertTrue(second.await(10, SECONDS), "the call woke the idle reclaimer");
+        assertEquals(1, srcu.reclaimerWakeups());
+    }
+
     @Test
     void i3_synchronizeWaitsForReaderThatEnteredBefore() throws Exception {
         Srcu srcu = domain("sync_waits");
