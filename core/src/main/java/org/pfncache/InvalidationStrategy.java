@@ -88,8 +88,20 @@ public interface InvalidationStrategy {
     /** What a non-blockable invalidation gets while a reader is inside, under PREEMPT_RT. */
     NonBlockOutcome nonBlockableOutcome();
 
-    /** One line on what the read path costs. */
+    /** One line on what the read path costs (with the reader flavour that runs, for the built-ins). */
     String readPathCost();
+
+    /**
+     * How this strategy's readers order their publication before what they read: a full fence
+     * each ({@link org.pfncache.sync.AsymmetricFence.ReaderFlavour#FENCED}) or a compiler barrier
+     * paired with membarrier(2) on the update side
+     * ({@link org.pfncache.sync.AsymmetricFence.ReaderFlavour#ASYMMETRIC}, Java 22+ on Linux with
+     * native access). The built-ins answer the process-wide choice of
+     * {@link org.pfncache.sync.AsymmetricFence#get()}; a strategy that does not say answers empty.
+     */
+    default java.util.Optional<org.pfncache.sync.AsymmetricFence.ReaderFlavour> readerFlavour() {
+        return java.util.Optional.empty();
+    }
 
     /** The cache's {@code gpc->lock}; called once per {@link PfnCache} ({@code kvm_gpc_init}). */
     CacheLock newCacheLock(Context context);

@@ -27,6 +27,7 @@ import org.pfncache.Khva;
 import org.pfncache.Memslots;
 import org.pfncache.PfnCache;
 import org.pfncache.host.KernelMapping;
+import org.pfncache.sync.AsymmetricFence;
 import org.pfncache.sync.Srcu;
 
 /**
@@ -58,6 +59,9 @@ import org.pfncache.sync.Srcu;
  * <li>{@code fencedEpoch}: a bare per-thread epoch reader: its own padded slot, incremented with a
  *     full fence on entry and a release store on exit, the descriptor through a volatile load.
  *     The physical price an SRCU reader pays.</li>
+ * <li>{@code asymmetricEpoch}: {@code fencedEpoch} with {@code AsymmetricFence.readerBarrier()}
+ *     in place of the full fence: a compiler barrier on Java 22+ with membarrier registered (the
+ *     asymmetric epoch reader), the same full fence otherwise.</li>
  * <li>{@code srcu}: the exported {@link Srcu#readLock()} / {@link Srcu#readUnlock(int)} around the
  *     plain body.</li>
  * <li>{@code kernelMapping}: {@code plain}, but through the real {@link KernelMapping} instead of
@@ -397,6 +401,25 @@ public abstract class Baselines {
         VarHandle.fullFence();
         long v = body(d.volatileDesc, d.memslots);
         // Exit: release, so the section's loads complete before the slot says "outside".
+        SLOTS.setRelease(epochs, i, e + 2);
+        return v;
+    }
+
+    /**
+     * {@link #fencedEpoch} with the process's reader barrier in place of the full fence: on Java
+     * 22+ with membarrier registered it is a compiler barrier only (the asymmetric epoch reader,
+     * whose writer would pay membarrier(2)); otherwise it is the same full fence.
+     */
+    @Benchmark
+    public long asymmetricEpoch(Data d, Slot slot) {
+        long[] epochs = d.epochs;
+        int i = slot.base;
+        long e = (long) SLOTS.getOpaque(epochs, i);
+        SLOTS.setOpaque(epochs, i, e + 1);
+        // Entry: AsymmetricFence.readerBarrier(), paired with a writer's heavy() (its class notes).
+        AsymmetricFence.readerBarrier();
+        long v = body(d.volatileDesc, d.memslots);
+        // Exit: release, as fencedEpoch.
         SLOTS.setRelease(epochs, i, e + 2);
         return v;
     }

@@ -639,6 +639,11 @@ public final class BenchRunner {
             // they choose their readers as this JVM did.
             sb.append("SRCU readers and the RWLOCK reader bias (runner JVM; forks choose alike): ")
                     .append(org.pfncache.sync.AsymmetricFence.get().describe()).append('\n');
+            sb.append("reader flavour per strategy (InvalidationStrategy.readerFlavour()):");
+            for (InvalidationStrategy st : InvalidationStrategy.builtIns()) {
+                sb.append(' ').append(st.name()).append('=').append(st.readerFlavour().map(Enum::name).orElse("unsaid"));
+            }
+            sb.append('\n');
             sb.append("load average (1, 5, 15 min) at start: ").append(start.text())
                     .append(String.format(Locale.ROOT, "; judging needs <= %.2f at start and end%n", loadLimit()));
             return sb.toString();

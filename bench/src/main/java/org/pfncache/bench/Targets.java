@@ -214,6 +214,9 @@ final class Targets {
         info("(info) Srcu.readLock/readUnlock baseline vs fenced epoch reader, 1 thread",
                 results.interval("BaselinesT1.srcu", "detector=true"),
                 results.interval("BaselinesT1.fencedEpoch", "detector=true"));
+        info("(info) asymmetric epoch reader (compiler barrier on 22+ with membarrier) vs fenced epoch reader, 1 thread",
+                results.interval("BaselinesT1.asymmetricEpoch", "detector=false"),
+                results.interval("BaselinesT1.fencedEpoch", "detector=false"));
         info("(info) the detector: plain baseline with vs without it, 1 thread",
                 results.interval("BaselinesT1.plain", "detector=true"),
                 results.interval("BaselinesT1.plain", "detector=false"));

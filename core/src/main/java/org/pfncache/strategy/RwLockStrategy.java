@@ -2,6 +2,8 @@ package org.pfncache.strategy;
 
 import org.pfncache.InvalidationStrategy;
 import org.pfncache.host.MmuNotifierRange;
+import java.util.Optional;
+import org.pfncache.sync.AsymmetricFence;
 import org.pfncache.sync.RwLock;
 
 /**
@@ -49,7 +51,15 @@ public final class RwLockStrategy implements InvalidationStrategy {
 
     @Override
     public String readPathCost() {
-        return "read_lock/read_unlock: one CAS on a per-thread visible-readers slot and a release store (reader-biased)";
+        return AsymmetricFence.get().asymmetric()
+                ? "read_lock/read_unlock: an opaque store and a compiler barrier on the thread's own reader record, a release"
+                        + " store on exit (reader-biased; the revoking writer pays membarrier)"
+                : "read_lock/read_unlock: one CAS on a per-thread visible-readers slot and a release CAS (reader-biased)";
+    }
+
+    @Override
+    public Optional<AsymmetricFence.ReaderFlavour> readerFlavour() {
+        return Optional.of(AsymmetricFence.get().readerFlavour());
     }
 
     @Override

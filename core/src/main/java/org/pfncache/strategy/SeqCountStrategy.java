@@ -1,6 +1,8 @@
 package org.pfncache.strategy;
 
+import java.util.Optional;
 import org.pfncache.InvalidationStrategy;
+import org.pfncache.sync.AsymmetricFence;
 import org.pfncache.sync.RawSpinLock;
 import org.pfncache.sync.SeqCount;
 import org.pfncache.sync.Srcu;
@@ -47,7 +49,14 @@ public final class SeqCountStrategy implements InvalidationStrategy {
 
     @Override
     public String readPathCost() {
-        return "srcu_read_lock/unlock plus read_seqcount_begin/retry: one fenced slot store and two loads";
+        return AsymmetricFence.get().asymmetric()
+                ? "srcu_read_lock/unlock plus read_seqcount_begin/retry: one slot store behind a compiler barrier and two loads"
+                : "srcu_read_lock/unlock plus read_seqcount_begin/retry: one fenced slot store and two loads";
+    }
+
+    @Override
+    public Optional<AsymmetricFence.ReaderFlavour> readerFlavour() {
+        return Optional.of(AsymmetricFence.get().readerFlavour());
     }
 
     @Override

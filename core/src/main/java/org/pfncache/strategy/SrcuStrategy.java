@@ -1,6 +1,8 @@
 package org.pfncache.strategy;
 
+import java.util.Optional;
 import org.pfncache.InvalidationStrategy;
+import org.pfncache.sync.AsymmetricFence;
 import org.pfncache.sync.RawSpinLock;
 import org.pfncache.sync.Srcu;
 
@@ -44,7 +46,14 @@ public final class SrcuStrategy implements InvalidationStrategy {
 
     @Override
     public String readPathCost() {
-        return "srcu_read_lock/unlock: a plain increment and a full fence on the thread's own slot, a release store on exit";
+        return AsymmetricFence.get().asymmetric()
+                ? "srcu_read_lock/unlock: a plain increment and a compiler barrier on the thread's own slot, a release store on exit" + " (the grace period pays membarrier)"
+                : "srcu_read_lock/unlock: a plain increment and a full fence on the thread's own slot, a release store on exit";
+    }
+
+    @Override
+    public Optional<AsymmetricFence.ReaderFlavour> readerFlavour() {
+        return Optional.of(AsymmetricFence.get().readerFlavour());
     }
 
     @Override

@@ -28,6 +28,12 @@ class AsymmetricFenceTest {
         }
         assertEquals(fence.readerFlavour(), new RwLock("flavour", off).readerFlavour(),
                 "RwLock's reader records run exactly when the fence is asymmetric");
+        for (org.pfncache.InvalidationStrategy st : org.pfncache.InvalidationStrategy.builtIns()) {
+            assertEquals(java.util.Optional.of(fence.readerFlavour()), st.readerFlavour(), st.name());
+            assertTrue(st.readPathCost().contains(fence.asymmetric() ? "compiler barrier" : "fence")
+                    || st.name().startsWith("rwlock") && !fence.asymmetric() && st.readPathCost().contains("CAS"),
+                    st.name() + ": " + st.readPathCost());
+        }
         assertTrue(fence.describe().startsWith(fence.asymmetric() ? "asymmetric readers: " : "fenced readers"),
                 fence.describe());
         assertTrue(fence.toString().contains(fence.describe()));
