@@ -85,8 +85,9 @@ import org.pfncache.guard.ReaderStallReport;
  * cookie is done, and parks when the queue is empty. {@link #barrier()} queues a marker and waits
  * for it: FIFO order means every callback queued before it has run. Waking a parked thread is a
  * system call (2-7 µs on a VM), too dear for every call_srcu (a cache refresh makes one): an
- * emptied queue makes the reclaimer linger, parked for {@link #LINGER_NANOS} (about one jiffy,
- * the delay the kernel's own SRCU callbacks wait for their grace-period work), and only when the
+ * emptied queue makes the reclaimer linger, parked for {@link #LINGER_NANOS} (one jiffy at
+ * HZ=1000, the most srcutree.c's {@code srcu_funnel_gp_start()} delays the grace-period work it
+ * queues for a new callback: {@code !!srcu_get_delay()}, 0 or 1 jiffy), and only when the
  * queue is still empty after that does it go idle, parked without a timeout. call() unparks it
  * only when it is idle: it enqueues (a volatile CAS), then reads {@link #reclaimerIdle}; the
  * reclaimer sets reclaimerIdle (volatile) and then polls the queue once more before parking.
