@@ -696,6 +696,12 @@ public abstract class StrategyContract {
             }));
         }
         start.await(30, TimeUnit.SECONDS);
+        // Bounded: the churn starts once a reader has read, so the reads overlap it even when the
+        // readers are scheduled late (on a loaded 2-CPU machine 300 rounds can end before they run).
+        long readersUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (reads.get() == 0 && System.nanoTime() - readersUp < 0) {
+            Thread.onSpinWait();
+        }
         try {
             for (int round = 0; round < rounds; round++) {
                 int page = round % (readers * cachesPerReader);
