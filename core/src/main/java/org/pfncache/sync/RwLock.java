@@ -118,7 +118,6 @@ public final class RwLock {
     private static final long[] READER_RECORDS = new long[RECORDS_ON ? (RECORDS + 1) * STRIDE : 0];
     /** Record owners (the owner cell is the id mirror the read side tests). */
     private static final Thread[] RECORD_OWNERS = new Thread[RECORDS_ON ? RECORDS : 0];
-    private static final VarHandle OWNERS = MethodHandles.arrayElementVarHandle(Thread[].class);
     private static final VarHandle RECORD_WAITER;
     private static final VarHandle RECORDS_USED;
     private static final java.util.concurrent.atomic.AtomicInteger HASHES = new java.util.concurrent.atomic.AtomicInteger();
@@ -372,7 +371,8 @@ public final class RwLock {
         }
         if (!(boolean) RECORDS_USED.getOpaque(this)) {
             // Volatile store, a full fence, once per lock: pairs with the writer's fullFence and
-            // its load of recordsUsed in revokeBias() (class comment).
+            // its load of recordsUsed in revokeBias() (class comment; I3: a writer that reads it
+            // false and skips the record scan is seen by our bias load below).
             RECORDS_USED.setVolatile(this, true);
         }
         // Opaque store, compiler barrier, then the bias load: pairs with heavy() between the
@@ -394,7 +394,7 @@ public final class RwLock {
      * claim (claimed only when none is owned, so a thread owns at most one at a time). 0: none.
      */
     private static int findRecord(Thread me, long tid, int home) {
-        for (int k = 0; k < PROBES; k++) {
+        for (int k = 1; k < PROBES; k++) { // k = 0, the home record, was tested by enterRecord
             int r = probe(home, k);
             if ((long) SLOT.getOpaque(READER_RECORDS, r + OWNER_TID) == tid) {
                 return r;
@@ -416,14 +416,8 @@ public final class RwLock {
 
     /** Claims the reader record at {@code r} for {@code me} if it is free or its owner has died. */
     private static boolean claimRecord(int r, Thread me) {
-        int i = r / STRIDE - 1;
-        Thread owner = (Thread) OWNERS.getVolatile(RECORD_OWNERS, i);
-        // A live owner: decided in one load. A dead owner writes nothing any more (isAlive()
-        // false orders its last writes before ours); a HELD it left stays, and blocks writers.
-        if (owner != null && owner.isAlive()) {
-            return false;
-        }
-        if (!ThreadIds.mayOwnSlots(me) || !OWNERS.compareAndSet(RECORD_OWNERS, i, owner, me)) {
+        // A HELD a dead owner left stays, and blocks writers (the class comment's hazard).
+        if (!ThreadIds.claim(RECORD_OWNERS, r / STRIDE - 1, me)) {
             return false;
         }
         // Opaque: only this thread tests for its own id (program order), as Srcu.claim (I3).
@@ -436,10 +430,11 @@ public final class RwLock {
      */
     private void leaveRecord(int r) {
         // Release: the section's accesses happen-before a scan that reads the record empty
-        // (pairs with the getAcquire in revokeBias()/awaitRecord()).
+        // (pairs with the getAcquire in revokeBias()/awaitRecord(); I3).
         SLOT.setRelease(READER_RECORDS, r + HELD, 0L);
         // Compiler barrier, then the waiter load: pairs with awaitRecord()'s waiter store and
-        // heavy() (store buffering, I3): it sees the record empty, or we see it and wake it.
+        // heavy() (store buffering, I6: no lost wake-up): it sees the record empty, or we see it
+        // and wake it.
         AsymmetricFence.readerBarrier();
         Thread waiting = (Thread) RECORD_WAITER.getOpaque(this);
         if (waiting != null) {
@@ -532,7 +527,7 @@ public final class RwLock {
         // Full fence: pairs with the readers' slot CAS (see readLockToken), and with the volatile
         // recordsUsed store of a reader's first record use (class comment).
         VarHandle.fullFence();
-        // Volatile: read after the fence above (store buffering with enterRecord's first use).
+        // Volatile: read after the fence above (store buffering with enterRecord's first use, I3).
         if (RECORDS_ON && (boolean) RECORDS_USED.getVolatile(this)) {
             // heavy() = membarrier(2): pairs with the compiler barrier between a reader's record
             // store and its bias load (enterRecord; AsymmetricFence's notes).
@@ -593,7 +588,7 @@ public final class RwLock {
             if (clock == null) {
                 clock = new StallClock(stallNanos);
                 // Opaque store, heavy(), then the re-read at the loop's top: pairs with
-                // leaveRecord()'s release store, compiler barrier and waiter load (I3).
+                // leaveRecord()'s release store, compiler barrier and waiter load (I6).
                 RECORD_WAITER.setOpaque(this, Thread.currentThread());
                 FENCE.heavy();
                 continue;
@@ -616,7 +611,7 @@ public final class RwLock {
     /** Who is in reader record {@code r} (diagnostics only). */
     private static List<String> recordReaders(int r) {
         int i = r / STRIDE - 1;
-        Thread owner = (Thread) OWNERS.getOpaque(RECORD_OWNERS, i);
+        Thread owner = ThreadIds.owner(RECORD_OWNERS, i);
         return List.of(owner != null && owner.isAlive()
                 ? "thread '" + owner.getName() + "' (alive; its reader record " + i + ")"
                 : "a reader in reader record " + i + " whose thread ended inside its read section");

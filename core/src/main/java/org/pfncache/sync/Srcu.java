@@ -181,7 +181,6 @@ public final class Srcu implements AutoCloseable {
     private final long[] ctrs;
     /** Slot owners; a slot's owner alone writes its (owned) counters. Claimed by CAS, read opaque. */
     private final Thread[] owners;
-    private static final VarHandle OWNERS = MethodHandles.arrayElementVarHandle(Thread[].class);
     @SuppressWarnings("unused") // accessed through ACTIVE_IDX; written under gpLock
     private int activeIdx;
     @SuppressWarnings("unused") // accessed through GP_SEQ; written under gpLock
@@ -338,16 +337,8 @@ public final class Srcu implements AutoCloseable {
      * then records {@code me}'s id in the slot's {@link #OWNER_TID} cell.
      */
     private boolean claim(int slot, Thread me) {
-        Thread owner = (Thread) OWNERS.getVolatile(owners, slot);
-        // A live owner: the common case of a thread on a shared twin, decided in one load. A dead
-        // owner writes nothing any more; whatever it left in the counters stays counted.
-        if (owner != null && owner.isAlive()) {
-            return false;
-        }
-        if (!ThreadIds.mayOwnSlots(me)) {
-            return false; // its getId() is its own: two such threads could show the same id
-        }
-        if (!OWNERS.compareAndSet(owners, slot, owner, me)) {
+        // A dead owner's counts stay counted; a thread that overrides getId() never owns a slot.
+        if (!ThreadIds.claim(owners, slot, me)) {
             return false;
         }
         // Opaque: only this thread tests for its own id (program order); other readers of the
@@ -687,7 +678,7 @@ public final class Srcu implements AutoCloseable {
             long inside = (long) CTRS.getOpaque(ctrs, owned + LOCKS + idx) - (long) CTRS.getOpaque(ctrs, owned + UNLOCKS + idx);
             int twin = (slotMask + slot + 2) * STRIDE;
             shared += (long) CTRS.getOpaque(ctrs, twin + LOCKS + idx) - (long) CTRS.getOpaque(ctrs, twin + UNLOCKS + idx);
-            Thread owner = (Thread) OWNERS.getOpaque(owners, slot);
+            Thread owner = ThreadIds.owner(owners, slot);
             if (inside != 0 && owner != null) {
                 out.add("thread '" + owner.getName() + "' (" + (owner.isAlive() ? "alive" : "terminated")
                         + "; owns reader slot " + slot + ", " + inside + " section(s) open)");
@@ -725,7 +716,8 @@ public final class Srcu implements AutoCloseable {
             enqueueCallback(new Callback(callback, startPollGuarded("call_srcu")));
             Thread t = reclaimerThread();
             // Volatile read after the enqueue's CAS: pairs with the reclaimer's volatile store of
-            // reclaimerIdle before its last poll of the queue (class comment, Callbacks).
+            // reclaimerIdle before its last poll of the queue (class comment, Callbacks; I7: no
+            // deferred unmap is left unrun).
             if (reclaimerIdle) {
                 reclaimerWakeups++; // racy count (diagnostics): a lost increment is harmless
                 LockSupport.unpark(t);
@@ -901,7 +893,7 @@ public final class Srcu implements AutoCloseable {
                         continue;
                     }
                     // Idle: volatile store, then one more poll (pairs with call()'s enqueue, then
-                    // its read of reclaimerIdle); close() and barrier() unpark unconditionally.
+                    // its read of reclaimerIdle; I7); close() and barrier() unpark unconditionally.
                     reclaimerIdle = true;
                     next = dequeueCallback();
                     if (next == null && !stopping) {

@@ -88,7 +88,8 @@ class SrcuTest {
     }
 
     /**
-     * call_srcu does not pay a thread wake-up while the reclaimer lingers after its last callback:
+     * call_srcu does not pay a thread wake-up while the reclaimer lingers after its last callback
+     * (for at most the jiffy srcutree.c's srcu_funnel_gp_start() may delay its grace-period work):
      * a burst of calls wakes it at most a few times (before lingering, every call unparked it).
      */
     @Test
